@@ -42,6 +42,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -58,7 +59,7 @@
 #define CAPACITY 300u
 
 static int runs = 5;
-static uint32_t ring_bytes = 65536u; /* each ring of each channel */
+static uint32_t ring_bytes; /* --ring-bytes: each ring of each channel; 0, the server's default */
 static uint32_t client_spin = IDL_DEFAULT_SPIN;
 static uint32_t server_spin = IDL_DEFAULT_SPIN;
 static uint32_t many_client_spin = 50;       /* clients outnumber the cores */
@@ -67,6 +68,12 @@ static bool pin;         /* --pin: the bench and its clients on CPU 0, peers on 
 static const char *only; /* --only a|b|c|idle: one part of the run */
 static bool huge_pages;  /* the next server puts its channels in huge pages */
 static bool time_passes; /* the next server measures its busy time: only (c) reads it */
+
+/* Each ring of each channel the servers set up, and of the rings alone. */
+static uint32_t rings_of_channels(void)
+{
+	return ring_bytes != 0 ? ring_bytes : IDL_LINUX_DEFAULT_RING_BYTES;
+}
 
 static void pin_to(int cpu)
 {
@@ -512,10 +519,11 @@ static void ring_take(idl_ring *r, idl_ring_frame *f)
 
 static double rings_round_trip(uint32_t calls)
 {
-	size_t bytes = idl_chan_region_bytes(ring_bytes);
+	uint32_t ring = rings_of_channels();
+	size_t bytes = idl_chan_region_bytes(ring);
 	void *region = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (region == MAP_FAILED ||
-	    idl_chan_format(region, bytes, ring_bytes, CONSOLE_CONSOLE_MAX_FRAME_BYTES) != IDL_OK)
+	    idl_chan_format(region, bytes, ring, CONSOLE_CONSOLE_MAX_FRAME_BYTES) != IDL_OK)
 		exit(1);
 	uint32_t warm = calls / 10, total = warm + calls;
 	idl_ring tx, rx;
@@ -527,8 +535,8 @@ static double rings_round_trip(uint32_t calls)
 	pid_t pid = fork();
 	if (pid == 0) {
 		pin_to(1);
-		idl_chan_rings(region, IDL_CHAN_SERVER, ring_bytes, CONSOLE_CONSOLE_MAX_FRAME_BYTES,
-		               &tx, &rx);
+		idl_chan_rings(region, IDL_CHAN_SERVER, ring, CONSOLE_CONSOLE_MAX_FRAME_BYTES, &tx,
+		               &rx);
 		for (uint32_t i = 0; i < total; i++) {
 			ring_take(&rx, &f);
 			ring_send(&tx, reply_frame, reply_bytes,
@@ -536,8 +544,7 @@ static double rings_round_trip(uint32_t calls)
 		}
 		_exit(0);
 	}
-	idl_chan_rings(region, IDL_CHAN_CLIENT, ring_bytes, CONSOLE_CONSOLE_MAX_FRAME_BYTES, &tx,
-	               &rx);
+	idl_chan_rings(region, IDL_CHAN_CLIENT, ring, CONSOLE_CONSOLE_MAX_FRAME_BYTES, &tx, &rx);
 	uint64_t t0 = 0;
 	for (uint32_t i = 0; i < total; i++) {
 		if (i == warm)
@@ -592,6 +599,10 @@ static double pipe_stream(uint32_t messages, bool bulk)
 	int data[2], done[2];
 	if (pipe(data) != 0 || pipe(done) != 0)
 		exit(1);
+	/* The same buffer as each ring of the channel, where the system allows
+	 * it (fs.pipe-max-size, 1 MiB by default): a writer may run as far
+	 * ahead of its reader through either. */
+	(void)fcntl(data[1], F_SETPIPE_SZ, (int)rings_of_channels());
 	pid_t pid = fork();
 	if (pid == 0) {
 		pin_to(1);
@@ -1076,8 +1087,8 @@ static bool parse_options(int argc, char **argv, int first)
 		else
 			return false;
 	}
-	if ((ring_bytes & (ring_bytes - 1)) != 0 ||
-	    ring_bytes < IDL_RING_MIN_BYTES(CONSOLE_CONSOLE_MAX_FRAME_BYTES)) {
+	if (ring_bytes != 0 && ((ring_bytes & (ring_bytes - 1)) != 0 ||
+	                        ring_bytes < IDL_RING_MIN_BYTES(CONSOLE_CONSOLE_MAX_FRAME_BYTES))) {
 		fprintf(stderr, "bench_ipc: --ring-bytes must be a power of two of at least %u\n",
 		        IDL_RING_MIN_BYTES(CONSOLE_CONSOLE_MAX_FRAME_BYTES));
 		return false;
@@ -1147,9 +1158,10 @@ int main(int argc, char **argv)
 	pin_to(0);
 	encode_frames();
 	printf("bench_ipc: %ld CPUs, median of %d runs; client spin %u, server spin %u, "
-	       "yields %u, spin step %.1f ns%s\n",
+	       "yields %u, spin step %.1f ns, rings of %u KiB%s\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), runs, client_spin, server_spin, yields,
-	       spin_step_ns(), pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
+	       spin_step_ns(), rings_of_channels() / 1024,
+	       pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
 
 	have_uring = bench_uring_available();
 	if (only == NULL || strcmp(only, "a") == 0)

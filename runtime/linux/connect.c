@@ -277,8 +277,7 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 		err = idl_chan_end_init(&conn->end, conn->channel.base, conn->channel.bytes,
 		                        IDL_CHAN_CLIENT);
 	if (err == IDL_OK)
-		idl_linux_region_populate(&conn->channel,
-		                          idl_chan_region_bytes(conn->end.rx.bytes));
+		idl_linux_chan_populate(&conn->channel, conn->end.rx.bytes);
 	if (err != IDL_OK) {
 		idl_linux_region_close(&conn->channel);
 		idl_linux_region_close(&conn->doorbell);

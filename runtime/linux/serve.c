@@ -44,9 +44,6 @@ enum {
 	CONN_SERVING
 };
 
-/* The default ring: at least 64 KiB, and room for two largest frames. */
-#define DEFAULT_RING_BYTES 65536u
-
 /* What an epoll event of the accept thread is about: a client's socket
  * (its slot), the listening socket, or the wake eventfd. */
 #define EVENT_LISTEN ((uint64_t)1 << 32)
@@ -175,7 +172,7 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	if (err == IDL_OK)
 		err = idl_chan_end_init(&c->end, c->channel.base, bytes, IDL_CHAN_SERVER);
 	if (err == IDL_OK) {
-		idl_linux_region_populate(&c->channel, bytes);
+		idl_linux_chan_populate(&c->channel, ls->ring_bytes);
 		idl_chan_end_set_transfer(&c->end, &idl_linux_transfer, c);
 		c->end.nonblock = true; /* the loop checks for room before it takes a request */
 		idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
@@ -512,7 +509,9 @@ static int prepare(idl_linux_server *ls)
 		return IDL_E_INVALID_ARGUMENT; /* nothing to serve */
 	uint32_t ring = ls->ring_bytes;
 	if (ring == 0)
-		for (ring = DEFAULT_RING_BYTES; ring < IDL_RING_MIN_BYTES(max_frame); ring *= 2)
+		for (ring = atomic_load(&ls->huge_pages) ? IDL_LINUX_HUGE_RING_BYTES
+		                                         : IDL_LINUX_DEFAULT_RING_BYTES;
+		     ring < IDL_RING_MIN_BYTES(max_frame); ring *= 2)
 			;
 	if ((ring & (ring - 1)) != 0 || ring < IDL_RING_MIN_BYTES(max_frame) ||
 	    (max_frame & 7) != 0)

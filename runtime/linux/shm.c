@@ -91,16 +91,26 @@ int idl_linux_region_map(idl_linux_region *r, int fd)
 	return IDL_OK;
 }
 
-void idl_linux_region_populate(idl_linux_region *r, size_t bytes)
+/* Faults in the pages of [offset, offset + bytes) of r, as far as r goes. */
+static void populate(idl_linux_region *r, size_t offset, size_t bytes)
 {
-	if (bytes > r->bytes)
-		bytes = r->bytes;
-	if (bytes > IDL_LINUX_POPULATE_MAX)
-		bytes = IDL_LINUX_POPULATE_MAX;
+	if (r->base == NULL || offset >= r->bytes)
+		return;
+	if (bytes > r->bytes - offset)
+		bytes = r->bytes - offset;
+	size_t into_page = offset % (size_t)sysconf(_SC_PAGESIZE); /* madvise takes whole pages */
+	offset -= into_page;
+	bytes += into_page;
 	/* Only a hint: kernels before 5.14 refuse it, and then pages fault in
-	 * as they are first used, as before. */
-	if (r->base != NULL && bytes > 0)
-		(void)madvise(r->base, bytes, MADV_POPULATE_WRITE);
+	 * as they are first used. */
+	(void)madvise((uint8_t *)r->base + offset, bytes, MADV_POPULATE_WRITE);
+}
+
+void idl_linux_chan_populate(idl_linux_region *r, uint32_t ring_bytes)
+{
+	size_t used = ring_bytes < IDL_LINUX_POPULATE_RING ? ring_bytes : IDL_LINUX_POPULATE_RING;
+	populate(r, 0, IDL_CHAN_RINGS_OFFSET + used);                  /* header, request ring */
+	populate(r, IDL_CHAN_RINGS_OFFSET + (size_t)ring_bytes, used); /* reply ring */
 }
 
 void idl_linux_region_close(idl_linux_region *r)

@@ -111,6 +111,7 @@ static void demo_closed(void *ctx, idl_session *session, int reason)
 
 static idl_linux_server demo_server;
 static bool demo_huge_pages;              /* set before demo_start: channels in huge pages */
+static uint32_t demo_ring = DEMO_RING;    /* set before demo_start: 0, the server's default */
 static uint32_t demo_sessions_per_client; /* set before demo_start: 0, no limit */
 
 /* Serves `name` until SIGTERM; the child's body. */
@@ -128,7 +129,7 @@ static int demo_serve(const char *name)
 		return 1;
 	}
 	idl_server_set_sessions(&demo_server.server, NULL, demo_closed, NULL);
-	idl_linux_server_set_ring_bytes(&demo_server, DEMO_RING);
+	idl_linux_server_set_ring_bytes(&demo_server, demo_ring);
 	idl_linux_server_use_huge_pages(&demo_server, demo_huge_pages);
 	idl_linux_server_limit_sessions(&demo_server, demo_sessions_per_client);
 	idl_linux_server_stop_on_signals(&demo_server);

@@ -38,6 +38,23 @@ static int start_huge(void **state)
 	return err;
 }
 
+/* A server of the default ring size, in ordinary pages or in huge ones. */
+static int start_default_rings(void **state)
+{
+	demo_ring = 0;
+	int err = start(state);
+	demo_ring = DEMO_RING;
+	return err;
+}
+
+static int start_default_rings_huge(void **state)
+{
+	demo_huge_pages = true;
+	int err = start_default_rings(state);
+	demo_huge_pages = false;
+	return err;
+}
+
 static int stop(void **state)
 {
 	(void)state;
@@ -520,6 +537,59 @@ static void test_huge_page_channels(void **state)
 		assert_int_equal(huge, 16);
 }
 
+/* Pages of the region [offset, offset + bytes) that are in memory. */
+static size_t resident_pages(const idl_linux_region *r, size_t offset, size_t bytes)
+{
+	static unsigned char in_core[(2u << 20) / 4096];
+	size_t page = 4096, pages = bytes / page;
+	assert_true(offset % page == 0 && bytes % page == 0 && pages <= sizeof(in_core));
+	assert_true(offset + bytes <= r->bytes);
+	assert_int_equal(mincore((uint8_t *)r->base + offset, bytes, in_core), 0);
+	size_t n = 0;
+	for (size_t i = 0; i < pages; i++)
+		n += in_core[i] & 1u;
+	return n;
+}
+
+/*
+ * Default rings are a megabyte each (docs/runtime.md, "Ring size"), but a
+ * channel commits only what calls use: setup faults in the header and the
+ * first IDL_LINUX_POPULATE_RING bytes of each ring, on both sides, and
+ * calls one at a time stay there (they rewind to the start of the ring).
+ */
+static void test_default_rings_commit_what_is_used(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	const size_t ring = c.end.rx.bytes, used = IDL_LINUX_POPULATE_RING, page = 4096;
+	assert_int_equal(ring, IDL_LINUX_DEFAULT_RING_BYTES);
+	assert_int_equal(c.end.tx.bytes, ring);
+	for (int i = 0; i < 2000; i++)
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c.end), 16), IDL_OK);
+	/* The request ring starts at IDL_CHAN_RINGS_OFFSET (1 KiB), the reply
+	 * ring `ring` bytes later: the pages wholly inside the part faulted in
+	 * are there, those wholly past it are not. */
+	assert_int_equal(resident_pages(&c.channel, 0, used), used / page);
+	assert_int_equal(resident_pages(&c.channel, ring + page, used - page), used / page - 1);
+	assert_int_equal(resident_pages(&c.channel, used + page, ring - used - page), 0);
+	assert_int_equal(resident_pages(&c.channel, ring + used + page, ring - used - page), 0);
+	idl_linux_conn_close(&c);
+}
+
+/* In huge pages the default ring is half as big, so that one 2 MiB page
+ * holds the whole channel. */
+static void test_default_rings_in_huge_pages(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	assert_int_equal(c.end.rx.bytes, IDL_LINUX_HUGE_RING_BYTES);
+	assert_true(idl_chan_region_bytes(c.end.rx.bytes) <= 2u << 20);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c.end), 16), IDL_OK);
+	idl_linux_conn_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +608,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clients_16, start, stop),
 	    cmocka_unit_test_setup_teardown(test_clients_256, start, stop),
 	    cmocka_unit_test_setup_teardown(test_huge_page_channels, start_huge, stop),
+	    cmocka_unit_test_setup_teardown(test_default_rings_commit_what_is_used,
+	                                    start_default_rings, stop),
+	    cmocka_unit_test_setup_teardown(test_default_rings_in_huge_pages,
+	                                    start_default_rings_huge, stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

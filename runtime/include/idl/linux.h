@@ -54,15 +54,19 @@ long idl_linux_huge_pages_free(void);
 int idl_linux_region_map(idl_linux_region *r, int fd);
 void idl_linux_region_close(idl_linux_region *r);
 /*
- * Faults in the first `bytes` of r (at most IDL_LINUX_POPULATE_MAX) now,
- * so that the first trip round a ring takes no page faults on the hot
- * path: several hundred of them per channel with 64 KiB rings, each a few
- * microseconds in a virtual machine. The cap keeps a peer that claims huge
- * rings from making us commit memory up front; past it, pages fault in as
- * they are first used.
+ * Faults in, on a channel region r whose rings hold ring_bytes each, what
+ * small traffic uses: the channel header and the first
+ * IDL_LINUX_POPULATE_RING bytes of each ring. Calls one at a time rewind
+ * to the start of their rings (IDL_RING_REWIND_AT), so they then take no
+ * page faults on the hot path, where each fault costs a few microseconds
+ * in a virtual machine (at 256 clients, every ring used to be on its first
+ * trip round for hundreds of calls). A stream pays the rest of its ring's
+ * faults once, on its first trip round; only a channel that streams ever
+ * commits its whole ring, and a peer that claims huge rings cannot make us
+ * commit memory up front.
  */
-#define IDL_LINUX_POPULATE_MAX (4u << 20)
-void idl_linux_region_populate(idl_linux_region *r, size_t bytes);
+#define IDL_LINUX_POPULATE_RING (64u << 10)
+void idl_linux_chan_populate(idl_linux_region *r, uint32_t ring_bytes);
 
 /* A client named by its user, not its pid (idl_linux_conn.client). */
 #define IDL_LINUX_CLIENT_USER (UINT64_C(1) << 63)
@@ -195,12 +199,28 @@ int idl_linux_server_open_fd(idl_linux_server *ls, int listen_fd, uint32_t capac
  * two to four of its pages, and with 4 KiB pages those translations are
  * rarely in the TLB, while one 2 MiB page covers a whole channel
  * (docs/runtime.md, "Huge pages"). The price is memory: a channel takes at
- * least 2 MiB, so choose ring_bytes up to 512 KiB.
+ * least 2 MiB, which is why the default ring is then 512 KiB: one page
+ * holds the whole channel.
  */
 void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
-/* Each ring of each channel (a power of two); 0 (the default): 64 KiB,
- * doubled until it holds the largest frame the interfaces allow twice
- * (IDL_RING_MIN_BYTES). */
+/*
+ * Each ring of each channel (a power of two); 0 (the default):
+ * IDL_LINUX_DEFAULT_RING_BYTES, or IDL_LINUX_HUGE_RING_BYTES when channels
+ * go in huge pages (one 2 MiB page then holds a whole channel), doubled
+ * until it holds the largest frame the interfaces allow twice
+ * (IDL_RING_MIN_BYTES).
+ *
+ * Why a megabyte: a stream whose reader falls behind fills its ring, and
+ * on a host whose CPUs are far apart a writer at most 256 KiB ahead of its
+ * reader keeps both of them waiting on each other's cache lines: 64 KiB
+ * rings streamed 64-byte messages at 19-21 million a second there, rings
+ * of 512 KiB and more at 47-50 million (docs/benchmarks.md, "Rings a
+ * stream can get ahead in"). Memory is spent only where it is used: calls
+ * stay at the start of their rings, and only the part of a ring that
+ * calls use is faulted in at setup (idl_linux_chan_populate).
+ */
+#define IDL_LINUX_DEFAULT_RING_BYTES (1u << 20)
+#define IDL_LINUX_HUGE_RING_BYTES    (512u << 10)
 void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes);
 /* At most n sessions at a time from one client process (0: no limit);
  * more connections from it are closed at once. */
