@@ -210,14 +210,14 @@ void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
  * until it holds the largest frame the interfaces allow twice
  * (IDL_RING_MIN_BYTES).
  *
- * Why a megabyte: a stream whose reader falls behind fills its ring, and
- * on a host whose CPUs are far apart a writer at most 256 KiB ahead of its
- * reader keeps both of them waiting on each other's cache lines: 64 KiB
- * rings streamed 64-byte messages at 19-21 million a second there, rings
- * of 512 KiB and more at 47-50 million (docs/benchmarks.md, "Rings a
- * stream can get ahead in"). Memory is spent only where it is used: calls
- * stay at the start of their rings, and only the part of a ring that
- * calls use is faulted in at setup (idl_linux_chan_populate).
+ * Why a megabyte: a stream's writer comes back to each line of its ring
+ * one ring later, and on a host whose CPUs are far apart a line the reader
+ * took less than a few hundred KiB ago makes each store wait: 64 KiB rings
+ * streamed 64-byte messages at 19-21 million a second there, rings of
+ * 512 KiB and more at 45-50 million (docs/benchmarks.md, "Rings big
+ * enough for a stream"). Memory is spent only where it is used: calls stay at
+ * the start of their rings, and only the part of a ring that calls use is
+ * faulted in at setup (idl_linux_chan_populate).
  */
 #define IDL_LINUX_DEFAULT_RING_BYTES (1u << 20)
 #define IDL_LINUX_HUGE_RING_BYTES    (512u << 10)
