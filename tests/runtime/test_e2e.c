@@ -551,6 +551,20 @@ static size_t resident_pages(const idl_linux_region *r, size_t offset, size_t by
 	return n;
 }
 
+/* Whether the kernel may back shared memory with transparent huge pages,
+ * which would fault in 2 MiB at a time whatever we ask for. */
+static bool shmem_in_huge_pages(void)
+{
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "r");
+	if (f == NULL)
+		return false;
+	bool read = fgets(mode, sizeof(mode), f) != NULL;
+	fclose(f);
+	return read && (strstr(mode, "[always]") != NULL || strstr(mode, "[within_size]") != NULL ||
+	                strstr(mode, "[force]") != NULL);
+}
+
 /*
  * Default rings are a megabyte each (docs/runtime.md, "Ring size"), but a
  * channel commits only what calls use: setup faults in the header and the
@@ -572,8 +586,14 @@ static void test_default_rings_commit_what_is_used(void **state)
 	 * are there, those wholly past it are not. */
 	assert_int_equal(resident_pages(&c.channel, 0, used), used / page);
 	assert_int_equal(resident_pages(&c.channel, ring + page, used - page), used / page - 1);
-	assert_int_equal(resident_pages(&c.channel, used + page, ring - used - page), 0);
-	assert_int_equal(resident_pages(&c.channel, ring + used + page, ring - used - page), 0);
+	if (shmem_in_huge_pages()) {
+		print_message(
+		    "  shared memory in transparent huge pages here: the rest not checked\n");
+	} else {
+		assert_int_equal(resident_pages(&c.channel, used + page, ring - used - page), 0);
+		assert_int_equal(resident_pages(&c.channel, ring + used + page, ring - used - page),
+		                 0);
+	}
 	idl_linux_conn_close(&c);
 }
 
