@@ -2,7 +2,8 @@
  * test_e2e.c: generated stubs against a generated dispatcher in another
  * process, over the Linux port: connect by name, synchronous calls,
  * several calls in flight, a shared-memory handle, timeouts, a dead
- * server, and one server with 1, 16 and 256 clients.
+ * server, one server with 1, 16 and 256 clients, and the default rings:
+ * their size, and how much of them setup commits.
  */
 #include "blk.h"
 #include "demo_server.h"
