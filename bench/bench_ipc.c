@@ -912,8 +912,13 @@ static void part_streaming(void)
 	}
 	ratio pipe = ratios(cs, ps, runs), bulk = ratios(cs, pb, runs), ring = ratios(cs, us, runs);
 	printf("\n(b) one-way streaming of 64-byte messages, messages/s\n");
-	printf("  channel (console.print)    %12.0f\n", median(cs, runs));
-	printf("  pipe, a read per message   %12.0f\n", median(ps, runs));
+	/* median() sorts: the runs' range is the first and the last after it.
+	 * A ratio's range mixes both sides'; these say which moved. */
+	double cm = median(cs, runs), pm = median(ps, runs);
+	printf("  channel (console.print)    %12.0f (runs %.1f-%.1f M)\n", cm, cs[0] / 1e6,
+	       cs[runs - 1] / 1e6);
+	printf("  pipe, a read per message   %12.0f (runs %.2f-%.2f M)\n", pm, ps[0] / 1e6,
+	       ps[runs - 1] / 1e6);
 	printf("  pipe, bulk reads           %12.0f\n", median(pb, runs));
 	if (have_uring)
 		printf(
