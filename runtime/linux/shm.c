@@ -101,8 +101,11 @@ static void populate(idl_linux_region *r, size_t offset, size_t bytes)
 	size_t into_page = offset % (size_t)sysconf(_SC_PAGESIZE); /* madvise takes whole pages */
 	offset -= into_page;
 	bytes += into_page;
-	/* Only a hint: kernels before 5.14 refuse it, and then pages fault in
-	 * as they are first used. */
+	/* Only a hint: kernels before 5.14 refuse it, and so does a region in
+	 * huge pages for a start inside one of its pages (the reply ring's);
+	 * pages then fault in as they are first used. With the default ring
+	 * in huge pages, the first page, faulted in here from offset 0, holds
+	 * the whole channel. */
 	(void)madvise((uint8_t *)r->base + offset, bytes, MADV_POPULATE_WRITE);
 }
 
