@@ -213,7 +213,9 @@ static int run_table(const char *only, size_t iterations, unsigned runs, int csv
 		struct result *r = &res[n++];
 		r->c = c;
 		r->bytes = len;
-		r->source = aligned_alloc(64, (len + 63) / 64 * 64);
+		r->source =
+		    aligned_alloc(BENCH_PAGE_BYTES, (len + BENCH_PAGE_BYTES - 1) /
+		                                        BENCH_PAGE_BYTES * BENCH_PAGE_BYTES);
 		if (r->source == NULL) {
 			perror("aligned_alloc");
 			return 1;

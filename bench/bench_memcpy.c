@@ -35,7 +35,7 @@ static size_t size_mismatches;
 /* Zero frames of the right sizes, with the header's size field set. */
 static _Alignas(64) uint8_t stand_in[sizeof frames / sizeof frames[0]][FRAME_MAX];
 
-static _Alignas(64) uint8_t private_copy[FRAME_MAX];
+static _Alignas(BENCH_PAGE_BYTES) uint8_t private_copy[FRAME_MAX];
 
 __attribute__((noinline)) static void copy(void *dst, const void *src, size_t n)
 {

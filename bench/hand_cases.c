@@ -49,7 +49,7 @@
 #define IP_V6         6u
 #define PRIVATE_BYTES 32768u
 
-static _Alignas(64) uint8_t private_buf[PRIVATE_BYTES];
+static _Alignas(BENCH_PAGE_BYTES) uint8_t private_buf[PRIVATE_BYTES];
 
 static inline uint16_t ld16(const uint8_t *p)
 {

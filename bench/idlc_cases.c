@@ -16,7 +16,7 @@
 #define TXID 1u
 
 /* The private buffer every decode copies into: room for the largest message. */
-static _Alignas(64) uint8_t private_buf[32768];
+static _Alignas(BENCH_PAGE_BYTES) uint8_t private_buf[32768];
 
 _Static_assert(FS_FILE_READ_REQUEST_MAX_BYTES <= sizeof private_buf, "private buffer");
 _Static_assert(FS_FILE_READ_REPLY_MAX_BYTES <= sizeof private_buf, "private buffer");

@@ -241,7 +241,7 @@ int console_console_write_request_decode(const void *shared, size_t available, v
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(console_console_write_request));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -250,6 +250,7 @@ int console_console_write_request_decode(const void *shared, size_t available, v
 	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = console_console_write_request_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const console_console_write_request *)buf;
@@ -257,6 +258,7 @@ int console_console_write_request_decode(const void *shared, size_t available, v
 	}
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_console_console_write_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -481,7 +483,7 @@ int console_console_print_request_decode(const void *shared, size_t available, v
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(console_console_print_request));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -490,6 +492,7 @@ int console_console_print_request_decode(const void *shared, size_t available, v
 	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = console_console_print_request_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const console_console_print_request *)buf;
@@ -497,6 +500,7 @@ int console_console_print_request_decode(const void *shared, size_t available, v
 	}
 	if (p->header.txid != 0)
 		return IDL_E_TXID;
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_console_console_print_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -705,7 +709,7 @@ int console_console_read_reply_decode(const void *shared, size_t available, void
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(console_console_read_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -714,11 +718,13 @@ int console_console_read_reply_decode(const void *shared, size_t available, void
 	if (p->header.ordinal != CONSOLE_CONSOLE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = console_console_read_reply_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const console_console_read_reply *)buf;
 		return slow;
 	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_console_console_read_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)

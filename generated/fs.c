@@ -2360,7 +2360,7 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 		                                          handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(fs_file_readdir_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -2368,8 +2368,11 @@ IDL_FLATTEN int fs_file_readdir_reply_decode(const void *shared, size_t availabl
 	(void)handles;
 	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		return fs_file_readdir_reply_check_other(buf, size, NULL, 0, out);
+	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_readdir_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)

@@ -1099,7 +1099,7 @@ int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, s
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(fs_file_read_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -1108,11 +1108,13 @@ int fs_file_read_reply_decode(const void *shared, size_t available, void *buf, s
 	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = fs_file_read_reply_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const fs_file_read_reply *)buf;
 		return slow;
 	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_read_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -1244,7 +1246,7 @@ int fs_file_write_request_decode(const void *shared, size_t available, void *buf
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(fs_file_write_request));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -1253,6 +1255,7 @@ int fs_file_write_request_decode(const void *shared, size_t available, void *buf
 	if (p->header.ordinal != FS_FILE_WRITE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = fs_file_write_request_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const fs_file_write_request *)buf;
@@ -1260,6 +1263,7 @@ int fs_file_write_request_decode(const void *shared, size_t available, void *buf
 	}
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_write_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -3237,7 +3241,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(fs_file_rename_request));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -3246,6 +3250,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 	if (p->header.ordinal != FS_FILE_RENAME_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = fs_file_rename_request_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const fs_file_rename_request *)buf;
@@ -3253,6 +3258,7 @@ int fs_file_rename_request_decode(const void *shared, size_t available, void *bu
 	}
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_fs_file_rename_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)

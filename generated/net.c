@@ -2799,7 +2799,7 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 		                                                     handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(net_config_list_interfaces_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -2807,8 +2807,11 @@ net_config_list_interfaces_reply_decode(const void *shared, size_t available, vo
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_LIST_INTERFACES_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		return net_config_list_interfaces_reply_check_other(buf, size, NULL, 0, out);
+	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_list_interfaces_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -4053,7 +4056,7 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 		                                                  handles, handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(net_config_list_sockets_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -4061,8 +4064,11 @@ IDL_FLATTEN int net_config_list_sockets_reply_decode(const void *shared, size_t 
 	(void)handles;
 	if (p->header.ordinal != NET_CONFIG_LIST_SOCKETS_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		return net_config_list_sockets_reply_check_other(buf, size, NULL, 0, out);
+	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_net_config_list_sockets_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)

@@ -2462,7 +2462,7 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(net_socket_send_request));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -2471,6 +2471,7 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 	if (p->header.ordinal != NET_SOCKET_SEND_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = net_socket_send_request_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const net_socket_send_request *)buf;
@@ -2478,6 +2479,7 @@ int net_socket_send_request_decode(const void *shared, size_t available, void *b
 	}
 	if (p->header.txid == 0)
 		return IDL_E_TXID;
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_send_request(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -2791,7 +2793,7 @@ int net_socket_receive_reply_decode(const void *shared, size_t available, void *
 	}
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(net_socket_receive_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -2800,11 +2802,13 @@ int net_socket_receive_reply_decode(const void *shared, size_t available, void *
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_ORDINAL)
 		return IDL_E_ORDINAL;
 	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		int slow = net_socket_receive_reply_check_other(buf, size, NULL, 0, NULL);
 		if (slow == IDL_OK)
 			*out = (const net_socket_receive_reply *)buf;
 		return slow;
 	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_net_socket_receive_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)

@@ -326,7 +326,7 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 		                                            handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(pci_bus_enumerate_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -334,8 +334,11 @@ IDL_FLATTEN int pci_bus_enumerate_reply_decode(const void *shared, size_t availa
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		return pci_bus_enumerate_reply_check_other(buf, size, NULL, 0, out);
+	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_enumerate_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)
@@ -607,7 +610,7 @@ IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, 
 		                                       handle_count, out);
 	if (size > available)
 		return IDL_E_FRAME_TRUNCATED;
-	idl_copy(buf, shared, size);
+	IDL_MEMCPY(buf, shared, sizeof(pci_bus_find_reply));
 	if (((const idl_frame_header *)buf)->size != size)
 		return IDL_E_FRAME_CHANGED;
 	int err;
@@ -615,8 +618,11 @@ IDL_FLATTEN int pci_bus_find_reply_decode(const void *shared, size_t available, 
 	(void)handles;
 	if (p->header.ordinal != PCI_BUS_FIND_ORDINAL)
 		return IDL_E_ORDINAL;
-	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p)))
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REPLY, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
 		return pci_bus_find_reply_check_other(buf, size, NULL, 0, out);
+	}
+	idl_copy_rest(buf, shared, sizeof(*p), size);
 	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
 	err = fields_pci_bus_find_reply(&dec, p, sizeof(*p));
 	if (err != IDL_OK)

@@ -19,14 +19,14 @@ static send_to_request send_to_request_msg;
 /* Decoded messages and the buffers their variable-length fields point to. */
 static read_request read_request_out;
 static read_reply read_reply_out;
-static char read_reply_out_data[BENCH_READ_DATA_BYTES];
+static _Alignas(BENCH_PAGE_BYTES) char read_reply_out_data[BENCH_READ_DATA_BYTES];
 static open_request open_request_out;
 static char open_request_out_path[1025];
 static readdir_reply readdir_reply_out;
 static dir_entry readdir_reply_out_entries[BENCH_DIR_ENTRIES];
 static char readdir_reply_out_names[BENCH_DIR_ENTRIES][256];
 static send_to_request send_to_request_out;
-static char send_to_request_out_data[BENCH_NET_DATA_BYTES];
+static _Alignas(BENCH_PAGE_BYTES) char send_to_request_out_data[BENCH_NET_DATA_BYTES];
 
 static void encoder(XDR *xdr, uint8_t *buf, size_t cap)
 {

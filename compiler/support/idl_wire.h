@@ -359,6 +359,19 @@ IDL_INLINE void idl_copy(void *dst, const void *src, size_t n)
 }
 
 /*
+ * The second part of a decoder's copy of a frame that may bring much
+ * out-of-line data: its bytes after the inline part (inline_bytes of size),
+ * which the decoder copied first, with a constant size, and whose header it
+ * has checked. Checks right behind a long copy wait for its last stores.
+ * Each byte of the shared frame is still read once, by one of the copies.
+ */
+IDL_INLINE void idl_copy_rest(void *buf, const void *shared, size_t inline_bytes, size_t size)
+{
+	idl_copy((uint8_t *)buf + inline_bytes, (const uint8_t *)shared + inline_bytes,
+	         size - inline_bytes);
+}
+
+/*
  * The known part of a frame larger than the buffer for it: a frame of a
  * newer version of the message (its inline part, `inline_size` in its
  * header, is larger than ours, `inline_bytes`), of which the receiver reads
