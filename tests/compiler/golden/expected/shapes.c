@@ -1695,6 +1695,94 @@ int test_shapes_gadget_seek_request_decode_other(const void *shared, size_t avai
 	                                                   out);
 }
 
+static const idl_message_info info_test_shapes_gadget_store_request = {
+    .ordinal = TEST_SHAPES_GADGET_STORE_ORDINAL,
+    .flags = IDL_FLAG_REQUEST,
+    .txid = IDL_TXID_ZERO,
+    .inline_bytes = sizeof(test_shapes_gadget_store_request),
+    .max_bytes = TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES,
+};
+
+IDL_COLD
+int test_shapes_gadget_store_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out)
+{
+	test_shapes_gadget_store_request *p = frame;
+	idl_decoder dec;
+	int err = idl_other_begin(&info_test_shapes_gadget_store_request, frame, size, handles,
+	                          handle_count, &dec);
+	if (err != IDL_OK)
+		return err;
+	uint32_t sent = p->header.inline_size;
+	err = fields_test_shapes_gadget_store_request(&dec, p, sent);
+	if (err != IDL_OK)
+		return err;
+	err = idl_other_end(&dec, &p->header, (uint32_t)sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (out != NULL)
+		*(const test_shapes_gadget_store_request **)out = p;
+	return IDL_OK;
+}
+
+IDL_INLINE int check_test_shapes_gadget_store_request(void *frame, size_t size,
+                                                      const idl_typed_handle *handles,
+                                                      uint32_t handle_count,
+                                                      const test_shapes_gadget_store_request **out)
+{
+	int err;
+	test_shapes_gadget_store_request *p = (test_shapes_gadget_store_request *)frame;
+	(void)handles;
+	if (size < sizeof(*p))
+		goto other;
+	if (size > TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES)
+		goto other;
+	if (p->header.size != size)
+		goto other;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_STORE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p)))
+		goto other;
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_decoder dec = idl_decoder_over((uint8_t *)frame + sizeof(*p), size - sizeof(*p));
+	err = fields_test_shapes_gadget_store_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+other:
+	return test_shapes_gadget_store_request_check_other(frame, size, NULL, handle_count, out);
+}
+
+IDL_FLATTEN int test_shapes_gadget_store_request_validate(void *frame, size_t size,
+                                                          size_t frame_max,
+                                                          const idl_typed_handle *handles,
+                                                          uint32_t handle_count)
+{
+	const test_shapes_gadget_store_request *view;
+	if (frame_max < size)
+		return IDL_E_BUFFER;
+	return check_test_shapes_gadget_store_request(frame, size, handles, handle_count, &view);
+}
+
+IDL_COLD
+int test_shapes_gadget_store_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out)
+{
+	int64_t held =
+	    idl_frame_copy_sized(shared, available, buf, TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES,
+	                         (uint32_t)sizeof(test_shapes_gadget_store_request), size);
+	if (held < 0)
+		return (int)held;
+	return test_shapes_gadget_store_request_check_other(buf, (size_t)held, handles,
+	                                                    handle_count, out);
+}
+
 static const idl_message_info info_test_shapes_watcher_changed_event = {
     .ordinal = TEST_SHAPES_WATCHER_CHANGED_ORDINAL,
     .flags = IDL_FLAG_EVENT,
@@ -1916,6 +2004,21 @@ static int send_test_shapes_gadget_seek_request(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
+static int send_test_shapes_gadget_store_request(idl_endpoint *ep,
+                                                 const test_shapes_gadget_store_request *msg,
+                                                 uint32_t txid)
+{
+	idl_typed_handle handles[1];
+	uint32_t handle_count = 0;
+	void *frame;
+	int err = ep->ops->send_begin(ep, TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES, &frame);
+	if (err != IDL_OK)
+		return err;
+	int64_t size = test_shapes_gadget_store_request_encode(
+	    msg, txid, frame, TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES, handles, &handle_count);
+	return idl_send_finish(ep, size, handles, handle_count);
+}
+
 /* shapes.idl:87: Gadget.put */
 static inline int start_test_shapes_gadget_put(idl_endpoint *ep,
                                                const test_shapes_gadget_put_request *req,
@@ -2130,6 +2233,12 @@ int test_shapes_gadget_seek(idl_endpoint *ep, const test_shapes_gadget_seek_requ
 	return send_test_shapes_gadget_seek_request(ep, req, 0);
 }
 
+/* shapes.idl:99: Gadget.store */
+int test_shapes_gadget_store(idl_endpoint *ep, const test_shapes_gadget_store_request *req)
+{
+	return send_test_shapes_gadget_store_request(ep, req, 0);
+}
+
 static int serve_test_shapes_gadget_put(const test_shapes_gadget_handlers *h, idl_request *r,
                                         void *frame, size_t size, const idl_typed_handle *handles,
                                         uint32_t handle_count)
@@ -2231,6 +2340,20 @@ static int serve_test_shapes_gadget_seek(const test_shapes_gadget_handlers *h, i
 	return h->seek(r, req);
 }
 
+static int serve_test_shapes_gadget_store(const test_shapes_gadget_handlers *h, idl_request *r,
+                                          void *frame, size_t size, const idl_typed_handle *handles,
+                                          uint32_t handle_count)
+{
+	const test_shapes_gadget_store_request *req;
+	int err = check_test_shapes_gadget_store_request(frame, size, handles, handle_count, &req);
+	if (err != IDL_OK)
+		return err;
+	if (h->store == NULL) /* the client is told at once */
+		return idl_serve_not_supported(r->ep, frame, size, handle_count);
+	r->txid = req->header.txid;
+	return h->store(r, req);
+}
+
 /* shapes.idl:87: Gadget.put, deferred */
 int test_shapes_gadget_put_defer(idl_request *r, test_shapes_gadget_put_token *t)
 {
@@ -2321,6 +2444,8 @@ int test_shapes_gadget_dispatch(const test_shapes_gadget_handlers *h, idl_reques
 		return serve_test_shapes_gadget_pair(h, r, frame, size, handles, handle_count);
 	case TEST_SHAPES_GADGET_SEEK_ORDINAL:
 		return serve_test_shapes_gadget_seek(h, r, frame, size, handles, handle_count);
+	case TEST_SHAPES_GADGET_STORE_ORDINAL:
+		return serve_test_shapes_gadget_store(h, r, frame, size, handles, handle_count);
 	default:
 		return IDL_E_ORDINAL;
 	}
@@ -2336,7 +2461,7 @@ const idl_interface test_shapes_gadget_interface = {
     .name = "test.shapes.Gadget",
     .protocol = TEST_SHAPES_GADGET_PROTOCOL,
     .max_frame_bytes = TEST_SHAPES_GADGET_MAX_FRAME_BYTES,
-    .max_request_bytes = 1640u,
+    .max_request_bytes = 3032u,
     .version = TEST_SHAPES_GADGET_VERSION,
     .oldest = TEST_SHAPES_GADGET_OLDEST_VERSION,
     .dispatch = dispatch_test_shapes_gadget,
@@ -2379,7 +2504,7 @@ static int send_test_shapes_watcher_changed_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* shapes.idl:102: Watcher.changed */
+/* shapes.idl:105: Watcher.changed */
 int test_shapes_watcher_send_changed(idl_endpoint *ep,
                                      const test_shapes_watcher_changed_event *event)
 {

@@ -77,7 +77,7 @@ typedef struct test_shapes_gadget_channel {
 	idl_handle handle;
 } test_shapes_gadget_channel;
 
-/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:101). */
+/* channel<Watcher>: one end of a channel whose peer serves Watcher (shapes.idl:104). */
 typedef struct test_shapes_watcher_channel {
 	idl_handle handle;
 } test_shapes_watcher_channel;
@@ -97,6 +97,7 @@ typedef struct test_shapes_gadget_pair_request test_shapes_gadget_pair_request;
 typedef struct test_shapes_gadget_pair_reply test_shapes_gadget_pair_reply;
 typedef struct test_shapes_gadget_moved_event test_shapes_gadget_moved_event;
 typedef struct test_shapes_gadget_seek_request test_shapes_gadget_seek_request;
+typedef struct test_shapes_gadget_store_request test_shapes_gadget_store_request;
 typedef struct test_shapes_watcher_changed_event test_shapes_watcher_changed_event;
 
 /* struct Point (shapes.idl:28) */
@@ -544,34 +545,37 @@ IDL_STATIC_ASSERT(offsetof(test_shapes_everything, cell) == 176, "wire layout");
 IDL_STATIC_ASSERT(offsetof(test_shapes_everything, records) == 192, "wire layout");
 
 /* interface Gadget (shapes.idl:85) */
-#define TEST_SHAPES_GADGET_MAX_FRAME_BYTES          4096u
-#define TEST_SHAPES_GADGET_PROTOCOL                 0x14344737u
-#define TEST_SHAPES_GADGET_VERSION                  1u
-#define TEST_SHAPES_GADGET_OLDEST_VERSION           1u
-#define TEST_SHAPES_GADGET_PUT_ORDINAL              0x30320168u
-#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES    1640u
-#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES  4u
-#define TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES      24u
-#define TEST_SHAPES_GADGET_PUT_REPLY_MAX_HANDLES    0u
-#define TEST_SHAPES_GADGET_GET_ORDINAL              0x00000007u
-#define TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES    16u
-#define TEST_SHAPES_GADGET_GET_REQUEST_MAX_HANDLES  0u
-#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES      1640u
-#define TEST_SHAPES_GADGET_GET_REPLY_MAX_HANDLES    4u
-#define TEST_SHAPES_GADGET_POKE_ORDINAL             0x6d166552u
-#define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES   88u
-#define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_HANDLES 1u
-#define TEST_SHAPES_GADGET_PAIR_ORDINAL             0x13a5118bu
-#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES   24u
-#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_HANDLES 1u
-#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES     24u
-#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_HANDLES   1u
-#define TEST_SHAPES_GADGET_MOVED_ORDINAL            0x20164272u
-#define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES    32u
-#define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_HANDLES  1u
-#define TEST_SHAPES_GADGET_SEEK_ORDINAL             0x6f4927f7u
-#define TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES   32u
-#define TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_HANDLES 0u
+#define TEST_SHAPES_GADGET_MAX_FRAME_BYTES           4096u
+#define TEST_SHAPES_GADGET_PROTOCOL                  0x14344737u
+#define TEST_SHAPES_GADGET_VERSION                   1u
+#define TEST_SHAPES_GADGET_OLDEST_VERSION            1u
+#define TEST_SHAPES_GADGET_PUT_ORDINAL               0x30320168u
+#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES     1640u
+#define TEST_SHAPES_GADGET_PUT_REQUEST_MAX_HANDLES   4u
+#define TEST_SHAPES_GADGET_PUT_REPLY_MAX_BYTES       24u
+#define TEST_SHAPES_GADGET_PUT_REPLY_MAX_HANDLES     0u
+#define TEST_SHAPES_GADGET_GET_ORDINAL               0x00000007u
+#define TEST_SHAPES_GADGET_GET_REQUEST_MAX_BYTES     16u
+#define TEST_SHAPES_GADGET_GET_REQUEST_MAX_HANDLES   0u
+#define TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES       1640u
+#define TEST_SHAPES_GADGET_GET_REPLY_MAX_HANDLES     4u
+#define TEST_SHAPES_GADGET_POKE_ORDINAL              0x6d166552u
+#define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES    88u
+#define TEST_SHAPES_GADGET_POKE_REQUEST_MAX_HANDLES  1u
+#define TEST_SHAPES_GADGET_PAIR_ORDINAL              0x13a5118bu
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_BYTES    24u
+#define TEST_SHAPES_GADGET_PAIR_REQUEST_MAX_HANDLES  1u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_BYTES      24u
+#define TEST_SHAPES_GADGET_PAIR_REPLY_MAX_HANDLES    1u
+#define TEST_SHAPES_GADGET_MOVED_ORDINAL             0x20164272u
+#define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_BYTES     32u
+#define TEST_SHAPES_GADGET_MOVED_EVENT_MAX_HANDLES   1u
+#define TEST_SHAPES_GADGET_SEEK_ORDINAL              0x6f4927f7u
+#define TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_BYTES    32u
+#define TEST_SHAPES_GADGET_SEEK_REQUEST_MAX_HANDLES  0u
+#define TEST_SHAPES_GADGET_STORE_ORDINAL             0x191ba734u
+#define TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES   3032u
+#define TEST_SHAPES_GADGET_STORE_REQUEST_MAX_HANDLES 0u
 
 /*
  * Two-way with a typed error.
@@ -1045,6 +1049,135 @@ int test_shapes_gadget_seek_request_decode(const void *shared, size_t available,
 }
 
 /*
+ * Out-of-line data that may reach 2 KiB: the decoder copies the
+ * inline part and checks its header before it copies the rest.
+ */
+/* Gadget.store request (shapes.idl:99) */
+struct test_shapes_gadget_store_request {
+	idl_frame_header header;
+	idl_bytes data;
+};
+IDL_STATIC_ASSERT(sizeof(test_shapes_gadget_store_request) == 32, "wire layout");
+IDL_STATIC_ASSERT(offsetof(test_shapes_gadget_store_request, data) == 16, "wire layout");
+
+int test_shapes_gadget_store_request_validate(void *frame, size_t size, size_t frame_max,
+                                              const idl_typed_handle *handles,
+                                              uint32_t handle_count);
+/* The slow paths of its inline decoder, in shapes.c: a frame of a size the
+ * fast path does not take (another version's, or malformed), after the
+ * one read of the size field; one whose header it does not, after the
+ * copy. */
+int test_shapes_gadget_store_request_decode_other(const void *shared, size_t available, void *buf,
+                                                  uint32_t size, const idl_typed_handle *handles,
+                                                  uint32_t handle_count, void *out);
+int test_shapes_gadget_store_request_check_other(void *frame, size_t size,
+                                                 const idl_typed_handle *handles,
+                                                 uint32_t handle_count, void *out);
+
+IDL_INLINE int fields_test_shapes_gadget_store_request(idl_decoder *d,
+                                                       test_shapes_gadget_store_request *p,
+                                                       uint32_t sent)
+{
+	int err;
+	(void)d;
+	(void)p;
+	(void)sent;
+	/* shapes.idl:99: data */
+	{
+		uint8_t *block;
+		err = idl_check_block(d, p->data.size, p->data.reserved, p->data.offset, 3000u, 1,
+		                      &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.data = block;
+	}
+	return IDL_OK;
+}
+
+IDL_INLINE
+int64_t test_shapes_gadget_store_request_encode(const test_shapes_gadget_store_request *msg,
+                                                uint32_t txid, void *out, size_t out_max,
+                                                idl_typed_handle *handles, uint32_t *handle_count)
+{
+	int err;
+	test_shapes_gadget_store_request *p = (test_shapes_gadget_store_request *)out;
+	if (((uintptr_t)out & 7) != 0 || out_max < sizeof(*p))
+		return IDL_E_BUFFER;
+	if (txid != 0)
+		return IDL_E_INVALID_ARGUMENT;
+	idl_encoder enc = idl_encoder_over((uint8_t *)out + sizeof(*p), out_max - sizeof(*p), NULL);
+	(void)handles;
+	idl_encoder *e = &enc;
+	{
+		uint64_t offset;
+		uint8_t *block;
+		err = idl_put_block(e, msg->data.data, msg->data.size, 3000u, 1, &offset, &block);
+		if (err != IDL_OK)
+			return err;
+		p->data.size = msg->data.size;
+		p->data.reserved = 0;
+		p->data.offset = offset;
+	}
+	idl_put_header(&p->header, (uint32_t)(sizeof(*p) + enc.cursor),
+	               TEST_SHAPES_GADGET_STORE_ORDINAL, txid, IDL_FLAG_REQUEST, enc.handle_count,
+	               (uint32_t)sizeof(*p));
+	if (handle_count != NULL)
+		*handle_count = enc.handle_count;
+	return (int64_t)(sizeof(*p) + enc.cursor);
+}
+
+IDL_INLINE
+int test_shapes_gadget_store_request_decode(const void *shared, size_t available, void *buf,
+                                            size_t buf_max, const idl_typed_handle *handles,
+                                            uint32_t handle_count,
+                                            const test_shapes_gadget_store_request **out)
+{
+	if (buf_max < TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES)
+		return IDL_E_BUFFER;
+	int64_t read = idl_frame_size_once(shared, available, buf);
+	if (read < 0)
+		return (int)read;
+	size_t size = (uint32_t)read;
+	bool fits = idl_frame_fits(size, sizeof(test_shapes_gadget_store_request),
+	                           TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES);
+	if (!fits || handle_count != 0) {
+		int slow = test_shapes_gadget_store_request_decode_other(
+		    shared, available, buf, size, handles, handle_count, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_store_request *)buf;
+		return slow;
+	}
+	if (size > available)
+		return IDL_E_FRAME_TRUNCATED;
+	IDL_MEMCPY(buf, shared, sizeof(test_shapes_gadget_store_request));
+	if (((const idl_frame_header *)buf)->size != size)
+		return IDL_E_FRAME_CHANGED;
+	int err;
+	test_shapes_gadget_store_request *p = (test_shapes_gadget_store_request *)buf;
+	(void)handles;
+	if (p->header.ordinal != TEST_SHAPES_GADGET_STORE_ORDINAL)
+		return IDL_E_ORDINAL;
+	if (handle_count != 0 || !idl_header_tail_is(&p->header, IDL_FLAG_REQUEST, 0, sizeof(*p))) {
+		idl_copy_rest(buf, shared, sizeof(*p), size);
+		int slow = test_shapes_gadget_store_request_check_other(buf, size, NULL, 0, NULL);
+		if (slow == IDL_OK)
+			*out = (const test_shapes_gadget_store_request *)buf;
+		return slow;
+	}
+	if (p->header.txid != 0)
+		return IDL_E_TXID;
+	idl_copy_rest(buf, shared, sizeof(*p), size);
+	idl_decoder dec = idl_decoder_over((uint8_t *)buf + sizeof(*p), size - sizeof(*p));
+	err = fields_test_shapes_gadget_store_request(&dec, p, sizeof(*p));
+	if (err != IDL_OK)
+		return err;
+	if (dec.cursor != dec.size)
+		return IDL_E_TRAILING;
+	*out = p;
+	return IDL_OK;
+}
+
+/*
  * Client stubs of Gadget: each encodes its request straight into the
  * transport, waits for the reply and returns it validated in buf.
  * They return 0, IDL_E_REMOTE with *error set, or another idl_error.
@@ -1076,6 +1209,7 @@ int test_shapes_gadget_pair_finish(idl_endpoint *ep, test_shapes_gadget_pair_pen
                                    const test_shapes_gadget_pair_reply **reply);
 int test_shapes_gadget_send_moved(idl_endpoint *ep, const test_shapes_gadget_moved_event *event);
 int test_shapes_gadget_seek(idl_endpoint *ep, const test_shapes_gadget_seek_request *req);
+int test_shapes_gadget_store(idl_endpoint *ep, const test_shapes_gadget_store_request *req);
 
 /*
  * Server side of Gadget: a handler per method. A handler returns 0 to send
@@ -1093,6 +1227,7 @@ typedef struct test_shapes_gadget_handlers {
 	int (*pair)(idl_request *r, const test_shapes_gadget_pair_request *req,
 	            test_shapes_gadget_pair_reply *reply);
 	int (*seek)(idl_request *r, const test_shapes_gadget_seek_request *req);
+	int (*store)(idl_request *r, const test_shapes_gadget_store_request *req);
 } test_shapes_gadget_handlers;
 
 /*
@@ -1141,7 +1276,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
                                       void *frame, size_t size, size_t frame_max,
                                       const idl_typed_handle *handles, uint32_t handle_count);
 
-/* interface Watcher (shapes.idl:101) */
+/* interface Watcher (shapes.idl:104) */
 /*
  * Events only: no handler table, no dispatcher, only senders and the
  * client's event table.
@@ -1154,7 +1289,7 @@ int test_shapes_gadget_event_dispatch(const test_shapes_gadget_event_handlers *h
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES   80u
 #define TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_HANDLES 0u
 
-/* Watcher.changed event (shapes.idl:102) */
+/* Watcher.changed event (shapes.idl:105) */
 struct test_shapes_watcher_changed_event {
 	idl_frame_header header;
 	test_shapes_shape shape;
@@ -1184,7 +1319,7 @@ IDL_INLINE int fields_test_shapes_watcher_changed_event(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* shapes.idl:102: shape */
+	/* shapes.idl:105: shape */
 	err = check_test_shapes_shape(d, &p->shape);
 	if (err != IDL_OK)
 		return err;
