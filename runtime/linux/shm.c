@@ -112,8 +112,8 @@ static void populate(idl_linux_region *r, size_t offset, size_t bytes)
 void idl_linux_chan_populate(idl_linux_region *r, uint32_t ring_bytes)
 {
 	size_t used = ring_bytes < IDL_LINUX_POPULATE_RING ? ring_bytes : IDL_LINUX_POPULATE_RING;
-	populate(r, 0, IDL_CHAN_RINGS_OFFSET + used);                  /* header, request ring */
-	populate(r, IDL_CHAN_RINGS_OFFSET + (size_t)ring_bytes, used); /* reply ring */
+	populate(r, 0, IDL_CHAN_RINGS_OFFSET + used);              /* header, request ring */
+	populate(r, idl_chan_reply_ring_offset(ring_bytes), used); /* reply ring */
 }
 
 void idl_linux_region_close(idl_linux_region *r)

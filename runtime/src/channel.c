@@ -79,7 +79,7 @@ void idl_chan_rings(idl_chan_shared *c, enum idl_chan_side side, uint32_t ring_b
                     uint32_t max_frame_bytes, idl_ring *tx, idl_ring *rx)
 {
 	uint8_t *requests = (uint8_t *)c + IDL_CHAN_RINGS_OFFSET;
-	uint8_t *replies = requests + ring_bytes;
+	uint8_t *replies = (uint8_t *)c + idl_chan_reply_ring_offset(ring_bytes);
 	idl_ring *req = side == IDL_CHAN_CLIENT ? tx : rx;
 	idl_ring *rep = side == IDL_CHAN_CLIENT ? rx : tx;
 	ring_view(req, requests, &c->req_head, &c->req_tail, ring_bytes, max_frame_bytes);

@@ -102,6 +102,12 @@ static inline size_t idl_chan_region_bytes(uint32_t ring_bytes)
 	return IDL_CHAN_RINGS_OFFSET + 2 * (size_t)ring_bytes;
 }
 
+/* Where the reply ring starts in such a region: after the request ring. */
+static inline size_t idl_chan_reply_ring_offset(uint32_t ring_bytes)
+{
+	return IDL_CHAN_RINGS_OFFSET + (size_t)ring_bytes;
+}
+
 /*
  * One side's private view of one ring. The side that produces owns `head`,
  * the side that consumes owns `tail`; the peer's index is cached in `peer`
