@@ -670,6 +670,19 @@ static void end_call_end(idl_endpoint *ep, idl_call *call)
 	call->prev = call->next = NULL;
 }
 
+/*
+ * The ring was empty: the peer's end if it closed and left nothing, else
+ * what we owe the peer told (idl_chan_end_flush) and a sleep until a frame
+ * comes or deadline (0: none).
+ */
+static int await_frame(idl_chan_end *e, uint64_t deadline)
+{
+	if (peer_closed(e) && !idl_ring_ready(&e->rx))
+		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
+	idl_chan_end_flush(e);
+	return sleep_once(e, IDL_WAIT_DATA, rx_ready, deadline);
+}
+
 /* The oldest call answered and not yet ended, or NULL. */
 static idl_call *first_answered(idl_chan_end *e)
 {
@@ -737,12 +750,9 @@ static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, 
 		}
 		if (err != IDL_E_WOULD_BLOCK)
 			return err;
-		if (peer_closed(e) && !idl_ring_ready(&e->rx))
-			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
-		idl_chan_end_flush(e);
 		if (deadline == 0 && timeout_ns != 0)
 			deadline = idl_os_now_ns() + timeout_ns;
-		err = sleep_once(e, IDL_WAIT_DATA, rx_ready, deadline);
+		err = await_frame(e, deadline);
 		if (err != IDL_OK)
 			return err;
 	}
@@ -789,12 +799,9 @@ static int end_receive(idl_endpoint *ep, uint32_t txid, void *buf, size_t max_by
 		}
 		if (err != IDL_E_WOULD_BLOCK)
 			return err;
-		if (peer_closed(e) && !idl_ring_ready(&e->rx))
-			return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
-		idl_chan_end_flush(e);
 		if (deadline == 0)
 			deadline = deadline_of(e);
-		err = sleep_once(e, IDL_WAIT_DATA, rx_ready, deadline);
+		err = await_frame(e, deadline);
 		if (err != IDL_OK)
 			return err;
 	}
