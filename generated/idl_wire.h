@@ -1663,11 +1663,6 @@ static inline void idl_call_abandon(idl_endpoint *ep, idl_call *call)
 	ep->ops->call_end(ep, call);
 }
 
-/*
- * What every <method>_finish does first: waits for the call (at most the
- * endpoint's timeout_ns), ends it, and returns how it went. A call that
- * times out is abandoned.
- */
 /* Closes the handles of a frame that will not be kept (idl_endpoint_ops
  * .release): a peer cannot make us hold its handles by sending a bad one. */
 static inline void idl_release_handles(idl_endpoint *ep, const idl_typed_handle *handles,
@@ -1687,6 +1682,11 @@ static inline void idl_release_unknown_handles(idl_endpoint *ep, const idl_typed
 		                    count - decoded->handle_count);
 }
 
+/*
+ * What every <method>_finish does first: waits for the call (at most the
+ * endpoint's timeout_ns), ends it, and returns how it went. A call that
+ * times out is abandoned.
+ */
 static inline int idl_call_finish(idl_endpoint *ep, idl_call *call)
 {
 	int err = IDL_OK;
