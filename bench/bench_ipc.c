@@ -1163,9 +1163,10 @@ int main(int argc, char **argv)
 	pin_to(0);
 	encode_frames();
 	printf("bench_ipc: %ld CPUs, median of %d runs; client spin %u, server spin %u, "
-	       "yields %u, spin step %.1f ns, rings of %u KiB%s\n",
+	       "yields %u, spin step %.1f ns, rings of %u KiB (%u KiB in huge pages)%s\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), runs, client_spin, server_spin, yields,
 	       spin_step_ns(), rings_of_channels() / 1024,
+	       (ring_bytes != 0 ? ring_bytes : IDL_LINUX_HUGE_RING_BYTES) / 1024,
 	       pin ? "; pinned: clients on CPU 0, peers on CPU 1" : "");
 
 	have_uring = bench_uring_available();
