@@ -14,7 +14,10 @@
  *      socketpair(AF_UNIX, SOCK_SEQPACKET), peers in blocking read/write,
  *      MSG_RING with io_uring_submit_and_wait, and the floor under them
  *      all: one futex word ping-ponged, each side asleep on it (two
- *      wake-ups of a sleeping process a round trip). And the same calls
+ *      wake-ups of a sleeping process a round trip); beside each, the
+ *      share of round trips after which both ends had run on one CPU
+ *      (sched_getcpu on each side), which decides most of the time of a
+ *      wake-up. And the same calls
  *      pipelined, 16 in flight on the one channel (<method>_start /
  *      _finish), in ns per call;
  *  (b) one-way streaming of 64-byte frames (console.print of 32 bytes,
@@ -105,12 +108,27 @@ static double median(double *v, int n)
 
 static idl_linux_server server;
 
+/* What a forked server reports when it ends, in a page it shares with us. */
+typedef struct server_report {
+	uint64_t frames;
+	uint64_t busy_ns;       /* idl_server.busy_ns: its passes, not its waiting */
+	uint64_t passes;        /* idl_server.wakeups: passes that found work */
+	uint32_t huge_channels; /* channels it set up in huge pages */
+	_Atomic int cpu;        /* where its last call ran, when tell_cpu */
+} server_report;
+static server_report *report;
+
+/* The next server says at each call which CPU it ran on (report->cpu). */
+static bool tell_cpu;
+
 static int on_write(idl_request *r, const console_console_write_request *req,
                     console_console_write_reply *reply, sys_errno *error)
 {
 	(void)r;
 	(void)error;
 	reply->written = req->data.size;
+	if (tell_cpu)
+		atomic_store_explicit(&report->cpu, sched_getcpu(), memory_order_relaxed);
 	return IDL_OK;
 }
 
@@ -149,15 +167,6 @@ static idl_patience patience_of(uint32_t spin)
 	return (idl_patience){spin, spin == 0 ? 0 : yields};
 }
 
-/* What a forked server reports when it ends, in a page it shares with us. */
-typedef struct server_report {
-	uint64_t frames;
-	uint64_t busy_ns;       /* idl_server.busy_ns: its passes, not its waiting */
-	uint64_t passes;        /* idl_server.wakeups: passes that found work */
-	uint32_t huge_channels; /* channels it set up in huge pages */
-} server_report;
-static server_report *report;
-
 /* Serves server_name until SIGTERM; returns the frames handled. */
 static uint64_t serve(uint32_t spin)
 {
@@ -173,10 +182,12 @@ static uint64_t serve(uint32_t spin)
 	if (idl_linux_server_run(&server) != IDL_OK)
 		_exit(1);
 	idl_linux_server_close(&server);
-	if (report != NULL)
-		*report =
-		    (server_report){server.server.frames, server.server.busy_ns,
-		                    server.server.wakeups, atomic_load(&server.huge_channels)};
+	if (report != NULL) {
+		report->frames = server.server.frames;
+		report->busy_ns = server.server.busy_ns;
+		report->passes = server.server.wakeups;
+		report->huge_channels = atomic_load(&server.huge_channels);
+	}
 	return server.server.frames;
 }
 
@@ -261,23 +272,37 @@ static void call_get_mode(idl_endpoint *ep)
 	}
 }
 
-/* (a) over a channel: ns per call, and the server's CPU ns per call. */
-static double channel_round_trip(uint32_t cspin, uint32_t sspin, uint32_t calls, double *cpu)
+/*
+ * (a) over a channel: ns per call, and the server's CPU ns per call. With
+ * one_cpu, also the share of calls after which the client ran on the CPU
+ * the server's handler had run on.
+ */
+static double channel_round_trip(uint32_t cspin, uint32_t sspin, uint32_t calls, double *cpu,
+                                 double *one_cpu)
 {
+	tell_cpu = one_cpu != NULL;
 	pid_t pid = start_server(sspin);
+	tell_cpu = false;
 	idl_linux_conn c;
 	connect_server(&c, cspin);
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
 	for (uint32_t i = 0; i < calls / 10; i++)
 		call_write(ep, 16); /* warm up */
+	uint32_t together = 0;
 	uint64_t c0 = cpu_ns(pid), t0 = now_ns();
-	for (uint32_t i = 0; i < calls; i++)
+	for (uint32_t i = 0; i < calls; i++) {
 		call_write(ep, 16);
+		if (one_cpu != NULL)
+			together += sched_getcpu() ==
+			            atomic_load_explicit(&report->cpu, memory_order_relaxed);
+	}
 	uint64_t t1 = now_ns(), c1 = cpu_ns(pid);
 	idl_linux_conn_close(&c);
 	stop_child(pid);
 	if (cpu != NULL)
 		*cpu = (double)(c1 - c0) / calls;
+	if (one_cpu != NULL)
+		*one_cpu = (double)together / calls;
 	return (double)(t1 - t0) / calls;
 }
 
@@ -365,16 +390,21 @@ static bool write_full(int fd, const void *buf, size_t n)
 }
 
 /* The peer: reads a request, answers the reply, until end of input. */
+/* Says in report->cpu where it answered from, before each answer. */
 static void echo_peer(int in, int out)
 {
 	uint8_t buf[128];
-	while (read_full(in, buf, request_bytes) && write_full(out, reply_frame, reply_bytes))
-		;
+	while (read_full(in, buf, request_bytes)) {
+		atomic_store_explicit(&report->cpu, sched_getcpu(), memory_order_relaxed);
+		if (!write_full(out, reply_frame, reply_bytes))
+			break;
+	}
 	_exit(0);
 }
 
-/* (a) over a pipe pair (seqpacket false) or a SOCK_SEQPACKET pair. */
-static double stream_round_trip(bool seqpacket, uint32_t calls)
+/* (a) over a pipe pair (seqpacket false) or a SOCK_SEQPACKET pair; and the
+ * share of round trips after which we ran on the CPU the peer answered from. */
+static double stream_round_trip(bool seqpacket, uint32_t calls, double *one_cpu)
 {
 	int to[2], from[2];
 	if (seqpacket) {
@@ -400,6 +430,7 @@ static double stream_round_trip(bool seqpacket, uint32_t calls)
 	if (!seqpacket)
 		close(child_out);
 	uint8_t buf[64];
+	uint32_t together = 0;
 	uint64_t t0 = 0;
 	for (uint32_t i = 0; i < calls + calls / 10; i++) {
 		if (i == calls / 10)
@@ -407,8 +438,12 @@ static double stream_round_trip(bool seqpacket, uint32_t calls)
 		if (!write_full(parent_out, request, request_bytes) ||
 		    !read_full(parent_in, buf, reply_bytes))
 			exit(1);
+		if (i >= calls / 10)
+			together += sched_getcpu() ==
+			            atomic_load_explicit(&report->cpu, memory_order_relaxed);
 	}
 	uint64_t t1 = now_ns();
+	*one_cpu = (double)together / calls;
 	close(parent_out);
 	if (!seqpacket)
 		close(parent_in);
@@ -453,8 +488,14 @@ static void floor_turn(_Atomic uint32_t *word, uint32_t store, uint32_t await, b
 	}
 }
 
-/* ns per round trip of the floor, spinning (asleep false) or sleeping. */
-static double floor_round_trip(uint32_t calls, bool asleep)
+/* The floor's word, and where the peer says which CPU it ran on: a line
+ * of its own, so that saying it does not slow the word. */
+#define FLOOR_CPU_WORD 16
+
+/* ns per round trip of the floor, spinning (asleep false) or sleeping; with
+ * one_cpu, also the share of round trips after which we ran on the CPU
+ * the peer had stored from. */
+static double floor_round_trip(uint32_t calls, bool asleep, double *one_cpu)
 {
 	_Atomic uint32_t *word =
 	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -469,19 +510,31 @@ static double floor_round_trip(uint32_t calls, bool asleep)
 			floor_sleep_until(word, 1);
 		else
 			floor_wait(word, 1);
-		for (uint32_t i = 0; i < total; i++)
+		for (uint32_t i = 0; i < total; i++) {
+			if (one_cpu != NULL) /* ordered before the word's store */
+				atomic_store_explicit(&word[FLOOR_CPU_WORD],
+				                      (uint32_t)sched_getcpu(),
+				                      memory_order_relaxed);
 			floor_turn(word, 2 * i + 2, i + 1 < total ? 2 * i + 3 : 2 * i + 2, asleep);
+		}
 		_exit(0);
 	}
+	uint32_t together = 0;
 	uint64_t t0 = 0;
 	for (uint32_t i = 0; i < total; i++) {
 		if (i == warm)
 			t0 = now_ns();
 		floor_turn(word, 2 * i + 1, 2 * i + 2, asleep);
+		if (one_cpu != NULL && i >= warm)
+			together +=
+			    (uint32_t)sched_getcpu() ==
+			    atomic_load_explicit(&word[FLOOR_CPU_WORD], memory_order_relaxed);
 	}
 	uint64_t t1 = now_ns();
 	waitpid(pid, NULL, 0);
 	munmap((void *)word, 4096);
+	if (one_cpu != NULL)
+		*one_cpu = (double)together / calls;
 	return (double)(t1 - t0) / calls;
 }
 
@@ -805,7 +858,7 @@ static void sweep(void)
 			double v[MAX_RUNS];
 			uint32_t calls = spins[i] == 0 || spins[j] == 0 ? 20000 : 100000;
 			for (int r = 0; r < runs; r++)
-				v[r] = channel_round_trip(spins[j], spins[i], calls, NULL);
+				v[r] = channel_round_trip(spins[j], spins[i], calls, NULL, NULL);
 			printf(" %8.0f", median(v, runs));
 			fflush(stdout);
 		}
@@ -832,24 +885,33 @@ static ratio ratios(const double *num, const double *den, int n)
 
 static bool have_uring; /* io_uring MSG_RING runs on this kernel */
 
+/* One line of (a)'s asleep figures: the median ns, the median share. */
+static void print_asleep(const char *name, double *ns, double *one_cpu)
+{
+	printf("    %-28s%8.0f   (%.0f%%)\n", name, median(ns, runs), 100 * median(one_cpu, runs));
+}
+
 /* (a) Round trips, interleaved so that a slow spell hits all alike. */
 static void part_round_trip(void)
 {
 	double chan[MAX_RUNS], chan_cpu[MAX_RUNS], floors[MAX_RUNS], ring_busy[MAX_RUNS],
 	    bare[MAX_RUNS], sleepy[MAX_RUNS], pipes[MAX_RUNS], socks[MAX_RUNS],
-	    ring_asleep[MAX_RUNS], piped[MAX_RUNS], floors_asleep[MAX_RUNS];
+	    ring_asleep[MAX_RUNS], piped[MAX_RUNS], floors_asleep[MAX_RUNS],
+	    sleepy_one_cpu[MAX_RUNS], floors_one_cpu[MAX_RUNS], pipes_one_cpu[MAX_RUNS],
+	    socks_one_cpu[MAX_RUNS], ring_one_cpu[MAX_RUNS];
 	bench_uring_wait spinning = {IDL_DEFAULT_SPIN, pin_peer}, asleep = {0, pin_peer};
 	for (int r = 0; r < runs; r++) {
-		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r]);
-		floors[r] = floor_round_trip(200000, false);
+		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r], NULL);
+		floors[r] = floor_round_trip(200000, false, NULL);
 		bare[r] = rings_round_trip(200000);
-		ring_busy[r] = have_uring ? bench_uring_round_trip(200000, spinning) : 0;
+		ring_busy[r] = have_uring ? bench_uring_round_trip(200000, spinning, NULL) : 0;
 		piped[r] = channel_pipelined(client_spin, server_spin, 200000);
-		sleepy[r] = channel_round_trip(0, 0, 20000, NULL);
-		pipes[r] = stream_round_trip(false, 20000);
-		socks[r] = stream_round_trip(true, 20000);
-		ring_asleep[r] = have_uring ? bench_uring_round_trip(20000, asleep) : 0;
-		floors_asleep[r] = floor_round_trip(20000, true);
+		sleepy[r] = channel_round_trip(0, 0, 20000, NULL, &sleepy_one_cpu[r]);
+		pipes[r] = stream_round_trip(false, 20000, &pipes_one_cpu[r]);
+		socks[r] = stream_round_trip(true, 20000, &socks_one_cpu[r]);
+		ring_asleep[r] =
+		    have_uring ? bench_uring_round_trip(20000, asleep, &ring_one_cpu[r]) : 0;
+		floors_asleep[r] = floor_round_trip(20000, true, &floors_one_cpu[r]);
 	}
 	/* Before the medians below, which sort in place. */
 	ratio busy = ratios(chan, floors, runs), busy_ring = ratios(chan, ring_busy, runs);
@@ -874,13 +936,17 @@ static void part_round_trip(void)
 	if (have_uring)
 		printf("    channel / io_uring: %.2f (runs %.2f-%.2f)\n", busy_ring.median,
 		       busy_ring.lo, busy_ring.hi);
-	printf("  asleep: each side sleeps as soon as it waits (spin 0, no yields)\n");
-	printf("    channel                     %8.0f\n", median(sleepy, runs));
-	printf("    pipe pair                   %8.0f\n", median(pipes, runs));
-	printf("    socketpair SOCK_SEQPACKET   %8.0f\n", median(socks, runs));
+	/* A wake-up on the sleeper's own CPU costs little; one that must reach
+	 * another (an idle one, often) can cost ten times more, so where the
+	 * scheduler puts the two ends moves these figures most. */
+	printf("  asleep: each side sleeps as soon as it waits (spin 0, no yields); the share of\n"
+	       "  round trips after which both ends had run on one CPU in brackets\n");
+	print_asleep("channel", sleepy, sleepy_one_cpu);
+	print_asleep("pipe pair", pipes, pipes_one_cpu);
+	print_asleep("socketpair SOCK_SEQPACKET", socks, socks_one_cpu);
 	if (have_uring)
-		printf("    io_uring MSG_RING, waiting  %8.0f\n", median(ring_asleep, runs));
-	printf("    floor: one futex word       %8.0f\n", median(floors_asleep, runs));
+		print_asleep("io_uring MSG_RING, waiting", ring_asleep, ring_one_cpu);
+	print_asleep("floor: one futex word", floors_asleep, floors_one_cpu);
 	printf("    channel / socketpair: %.2f (runs %.2f-%.2f; target <= 0.8 in the worst run: "
 	       "%s)\n",
 	       sock.median, sock.lo, sock.hi, verdict(sock.hi <= 0.8));

@@ -18,7 +18,10 @@
 #ifdef BENCH_WITH_URING
 
 #include <liburing.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,11 +149,19 @@ bool bench_uring_available(void)
 	return ok;
 }
 
-double bench_uring_round_trip(uint32_t calls, bench_uring_wait w)
+double bench_uring_round_trip(uint32_t calls, bench_uring_wait w, double *one_cpu)
 {
 	struct io_uring a, b; /* ours, the peer's */
 	ring_init(&a);
 	ring_init(&b);
+	/* Where the peer says which CPU it answered from. */
+	_Atomic int *peer_cpu = NULL;
+	if (one_cpu != NULL) {
+		peer_cpu = mmap(NULL, sizeof(*peer_cpu), PROT_READ | PROT_WRITE,
+		                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (peer_cpu == MAP_FAILED)
+			fail("mmap", 0);
+	}
 	pid_t pid = fork();
 	if (pid < 0)
 		fail("fork", 0);
@@ -159,12 +170,15 @@ double bench_uring_round_trip(uint32_t calls, bench_uring_wait w)
 			w.child_setup();
 		uint64_t data = take_message(&b, w.spins);
 		while (data != DONE) {
+			if (peer_cpu != NULL)
+				atomic_store_explicit(peer_cpu, sched_getcpu(),
+				                      memory_order_relaxed);
 			queue_message(&b, a.ring_fd, data);
 			data = submit_and_take(&b, w.spins);
 		}
 		_exit(0);
 	}
-	uint32_t warm = calls / WARM_UP_FACTOR;
+	uint32_t warm = calls / WARM_UP_FACTOR, together = 0;
 	uint64_t t0 = 0;
 	for (uint32_t i = 0; i < warm + calls; i++) {
 		if (i == warm)
@@ -172,6 +186,9 @@ double bench_uring_round_trip(uint32_t calls, bench_uring_wait w)
 		queue_message(&a, b.ring_fd, i);
 		if (submit_and_take(&a, w.spins) != i)
 			fail("round trip out of order", 0);
+		if (peer_cpu != NULL && i >= warm)
+			together +=
+			    sched_getcpu() == atomic_load_explicit(peer_cpu, memory_order_relaxed);
 	}
 	uint64_t t1 = now_ns();
 	queue_message(&a, b.ring_fd, DONE);
@@ -179,6 +196,10 @@ double bench_uring_round_trip(uint32_t calls, bench_uring_wait w)
 	waitpid(pid, NULL, 0);
 	io_uring_queue_exit(&a);
 	io_uring_queue_exit(&b);
+	if (peer_cpu != NULL) {
+		*one_cpu = (double)together / calls;
+		munmap((void *)peer_cpu, sizeof(*peer_cpu));
+	}
 	return (double)(t1 - t0) / calls;
 }
 
@@ -260,10 +281,12 @@ bool bench_uring_available(void)
 	return false;
 }
 
-double bench_uring_round_trip(uint32_t calls, bench_uring_wait w)
+double bench_uring_round_trip(uint32_t calls, bench_uring_wait w, double *one_cpu)
 {
 	(void)calls;
 	(void)w;
+	if (one_cpu != NULL)
+		*one_cpu = 0;
 	return 0;
 }
 

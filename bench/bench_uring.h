@@ -23,8 +23,10 @@ typedef struct bench_uring_wait {
 /* False when this kernel or build cannot run MSG_RING (why on stderr). */
 bool bench_uring_available(void);
 
-/* ns per round trip: a message to the peer, the peer's message back. */
-double bench_uring_round_trip(uint32_t calls, bench_uring_wait w);
+/* ns per round trip: a message to the peer, the peer's message back. With
+ * one_cpu, also the share of round trips after which we ran on the CPU
+ * the peer had answered from. */
+double bench_uring_round_trip(uint32_t calls, bench_uring_wait w, double *one_cpu);
 
 /* Messages per second one way, sent in batches of up to 32 SQEs per
  * io_uring_enter; the receiver returns credit every 1024 messages so that
