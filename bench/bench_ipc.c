@@ -947,7 +947,7 @@ static void part_round_trip(void)
 		printf("    channel / io_uring: %.2f (runs %.2f-%.2f)\n", busy_ring.median,
 		       busy_ring.lo, busy_ring.hi);
 	/* A wake-up on the sleeper's own CPU costs little; one that must reach
-	 * another (an idle one, often) can cost ten times more, so where the
+	 * another (an idle one, often) can cost twenty times more, so where the
 	 * scheduler puts the two ends moves these figures most. */
 	printf("  asleep: each side sleeps as soon as it waits (spin 0, no yields); the share of\n"
 	       "  round trips after which both ends had run on one CPU in brackets\n");
