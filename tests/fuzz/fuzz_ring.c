@@ -13,8 +13,15 @@
  * buffer of exactly its size, so AddressSanitizer sees any access outside
  * it; every result must be a defined idl_error, and a protocol error must
  * stick: once the peer is caught, nothing more is read.
+ *
+ * The same bytes then stand for a hostile client's: its request ring and
+ * its producer index, which a server's end takes frames from within a pass
+ * of the server loop (idl_chan_end_take: an inline path for small frames,
+ * out-of-line ones for the rest), into a buffer whose size the input picks,
+ * so that frames too big for it are skipped. The same rules hold, and the
+ * channel stays closed once caught.
  */
-#include "idl/channel.h"
+#include "idl/endpoint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,10 +45,68 @@ static void fail(const char *what, int err)
 	abort();
 }
 
+/* The server's side: a hostile client wrote the request ring. */
+static void fuzz_server_take(const uint8_t *data, size_t size)
+{
+	size_t region_bytes = idl_chan_region_bytes(RING_BYTES);
+	uint8_t *region = aligned_alloc(IDL_CACHE_LINE, region_bytes);
+	if (region == NULL)
+		return;
+	memset(region, 0, region_bytes);
+	if (idl_chan_format(region, region_bytes, RING_BYTES, MAX_FRAME) != IDL_OK)
+		fail("format", IDL_E_BUFFER);
+	static _Alignas(IDL_CACHE_LINE) idl_chan_end server;
+	if (idl_chan_end_init(&server, region, region_bytes, IDL_CHAN_SERVER) != IDL_OK)
+		fail("end init", IDL_E_BUFFER);
+	server.nonblock = true;
+	server.batching = true; /* as idl_server's pass takes */
+	server.rx.lazy = true;
+
+	/* What the hostile client controls. */
+	idl_chan_shared *chan = (idl_chan_shared *)region;
+	atomic_store(&chan->req_head, load32(data));
+	atomic_store(&chan->rep_tail, load32(data + 4));
+	size_t ring = size - 8 < RING_BYTES ? size - 8 : RING_BYTES;
+	memcpy(region + IDL_CHAN_RINGS_OFFSET, data + 8, ring);
+
+	/* A buffer of 16 to 256 bytes, from the input: frames bigger than it
+	 * are skipped. */
+	static _Alignas(8) uint8_t buf[MAX_FRAME];
+	size_t buf_bytes = 16u + 8u * (data[4] % 31u);
+	bool caught = false;
+	for (int i = 0; i < 64; i++) {
+		idl_typed_handle handles[IDL_MAX_HANDLES];
+		uint32_t count = (i & 1) != 0 ? IDL_MAX_HANDLES : 2u;
+		size_t got = 0;
+		int err = idl_chan_end_take(&server, buf, buf_bytes, &got, handles, &count);
+		if ((i & 7) == 7)
+			idl_chan_end_flush(&server); /* a pass ends */
+		if (caught && err != IDL_E_PROTOCOL)
+			fail("a take after a protocol error", err);
+		if (err == IDL_OK) {
+			if (got < IDL_FRAME_HEADER_BYTES || got > buf_bytes || got % 8 != 0 ||
+			    count > IDL_MAX_HANDLES)
+				fail("a frame outside the limits", err);
+			continue;
+		}
+		if (err == IDL_E_WOULD_BLOCK)
+			break;
+		if (err == IDL_E_PROTOCOL) {
+			caught = true;
+			continue;
+		}
+		if (err != IDL_E_FRAME_TOO_LARGE && err != IDL_E_HANDLE_COUNT)
+			fail("an unexpected result from idl_chan_end_take", err);
+	}
+	idl_chan_end_flush(&server);
+	free(region);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 8)
 		return 0;
+	fuzz_server_take(data, size);
 	size_t region_bytes = idl_chan_region_bytes(RING_BYTES);
 	uint8_t *region = aligned_alloc(IDL_CACHE_LINE, region_bytes);
 	if (region == NULL)
