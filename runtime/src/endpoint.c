@@ -94,7 +94,9 @@ static void mark_closed(idl_chan_end *e)
 	kick_server(e);
 }
 
-int idl_chan_end_fail(idl_chan_end *e, int err)
+/* Out of line: a channel fails once, and its callers' fast paths then make
+ * only tail calls. */
+IDL_NOINLINE int idl_chan_end_fail(idl_chan_end *e, int err)
 {
 	if (e->error == IDL_OK) {
 		e->error = err;
@@ -199,19 +201,15 @@ static int unlock_tx(idl_chan_end *e, int err)
 	return err;
 }
 
-static inline __attribute__((always_inline)) int send_begin(idl_chan_end *e, size_t max_bytes,
-                                                            void **frame);
+static IDL_NOINLINE int send_wait(idl_chan_end *e, void **frame);
 
-static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
-{
-	idl_chan_end *e = (idl_chan_end *)ep;
-	lock_tx(e);
-	int err = send_begin(e, max_bytes, frame);
-	return err == IDL_OK ? err : unlock_tx(e, err);
-}
-
-static inline __attribute__((always_inline)) int send_begin(idl_chan_end *e, size_t max_bytes,
-                                                            void **frame)
+/*
+ * Reserves room for a frame of at most max_bytes. The first try makes only
+ * tail calls, so a sender saves no registers for a ring with room (the
+ * rule); a full ring, or a broken one, goes on in send_wait.
+ */
+static inline __attribute__((always_inline)) int send_try(idl_chan_end *e, size_t max_bytes,
+                                                          void **frame)
 {
 	if (e->error != IDL_OK)
 		return e->error;
@@ -220,6 +218,33 @@ static inline __attribute__((always_inline)) int send_begin(idl_chan_end *e, siz
 	if (peer_closed(e))
 		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
 	e->tx_room = (uint32_t)idl_align8(max_bytes) + IDL_RING_HANDLE_ROOM;
+	if (!idl_ring_reserve_inline(&e->tx, e->tx_room, frame))
+		return send_wait(e, frame);
+	e->tx_frame = (uint8_t *)*frame;
+	return IDL_OK;
+}
+
+/* send_begin on a server's end with reply tokens out (lock_tx). */
+static IDL_NOINLINE int send_begin_locked(idl_chan_end *e, size_t max_bytes, void **frame)
+{
+	lock_tx(e);
+	int err = send_try(e, max_bytes, frame);
+	return err == IDL_OK ? err : unlock_tx(e, err);
+}
+
+static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (atomic_load_explicit(&e->deferred, memory_order_acquire) != 0)
+		return send_begin_locked(e, max_bytes, frame);
+	return send_try(e, max_bytes, frame);
+}
+
+/* The ring had no room for e->tx_room bytes at the first try: try again,
+ * taking replies, flushing and sleeping between tries, until there is
+ * room, the deadline passes or the channel breaks. */
+static IDL_NOINLINE int send_wait(idl_chan_end *e, void **frame)
+{
 	uint64_t deadline = 0;
 	for (;;) {
 		void *at;
@@ -336,14 +361,29 @@ commit_frame(idl_chan_end *e, size_t bytes, const idl_typed_handle *handles, uin
 	return IDL_OK;
 }
 
-static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
-                           uint32_t handle_count)
+/* send_commit on a server's end that took tx_lock in send_begin. */
+static IDL_NOINLINE int send_commit_locked(idl_chan_end *e, size_t bytes,
+                                           const idl_typed_handle *handles, uint32_t handle_count)
 {
-	idl_chan_end *e = (idl_chan_end *)ep;
 	int err = commit_frame(e, bytes, handles, handle_count);
 	if (err == IDL_OK && bytes > 0)
 		notify_peer(e, IDL_WAIT_DATA);
 	return unlock_tx(e, err);
+}
+
+/* Without the lock, nothing is left to do after telling the peer, so the
+ * commit keeps nothing in registers across that call. */
+static int end_send_commit(idl_endpoint *ep, size_t bytes, const idl_typed_handle *handles,
+                           uint32_t handle_count)
+{
+	idl_chan_end *e = (idl_chan_end *)ep;
+	if (e->tx_locked)
+		return send_commit_locked(e, bytes, handles, handle_count);
+	int err = commit_frame(e, bytes, handles, handle_count);
+	if (err != IDL_OK || bytes == 0)
+		return err;
+	notify_peer(e, IDL_WAIT_DATA);
+	return IDL_OK;
 }
 
 int idl_chan_end_reserve_locked(idl_chan_end *e, size_t max_bytes, void **frame)

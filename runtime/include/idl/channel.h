@@ -163,9 +163,10 @@ int idl_ring_reserve_slow(idl_ring *r, uint32_t bytes, void **out);
  * contiguous room and returns it in *out; when the room up to the ring's
  * end is too short it writes a padding record there (published with the
  * frame). IDL_E_WOULD_BLOCK: not enough room now. IDL_E_PROTOCOL: the
- * consumer's index is inconsistent.
+ * consumer's index is inconsistent. idl_ring_reserve_inline is its common
+ * case alone (true: reserved), for a caller that must make no call on it.
  */
-static inline int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
+static inline bool idl_ring_reserve_inline(idl_ring *r, uint32_t bytes, void **out)
 {
 	bytes = (uint32_t)idl_align8(bytes);
 	uint32_t offset = r->own & (r->bytes - 1);
@@ -176,9 +177,15 @@ static inline int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
 		r->pad = 0;
 		r->reserved = bytes;
 		*out = r->data + offset;
-		return IDL_OK;
+		return true;
 	}
-	return idl_ring_reserve_slow(r, bytes, out);
+	return false;
+}
+static inline int idl_ring_reserve(idl_ring *r, uint32_t bytes, void **out)
+{
+	if (idl_ring_reserve_inline(r, bytes, out))
+		return IDL_OK;
+	return idl_ring_reserve_slow(r, (uint32_t)idl_align8(bytes), out);
 }
 
 /* Publishes `bytes` of the reservation (release store); 0 cancels it. */
