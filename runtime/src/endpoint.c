@@ -23,14 +23,24 @@ static void kick_server(idl_chan_end *e)
  * for room only when the server said it waits for room. One fence orders
  * what we published before the looks; a compiler barrier when the server
  * fences for us (idl_fence_publisher). docs/runtime.md, "Waking the
- * server", has the argument.
+ * server", has the argument. Inline up to the look at `notify`: while the
+ * server watches the channel (the rule for a busy one) that is all a frame
+ * costs; tell_server does the rest.
  */
-static void notify_server(idl_chan_end *e, uint32_t bits)
+static IDL_NOINLINE void tell_server(idl_chan_end *e, uint32_t bits, uint32_t how);
+
+static inline __attribute__((always_inline)) void notify_server(idl_chan_end *e, uint32_t bits)
 {
 	idl_fence_publisher(e->light_fence);
 	uint32_t how = atomic_load_explicit(&e->shared->notify, memory_order_relaxed);
 	if (how == IDL_NOTIFY_NONE)
 		return;
+	tell_server(e, bits, how);
+}
+
+/* notify_server's rest, for a server that does not watch the channel. */
+static IDL_NOINLINE void tell_server(idl_chan_end *e, uint32_t bits, uint32_t how)
+{
 	if ((bits & IDL_WAIT_DATA) == 0 &&
 	    (atomic_load_explicit(&e->peer->waiting, memory_order_relaxed) & IDL_WAIT_ROOM) == 0)
 		return;
@@ -49,7 +59,7 @@ static void notify_server(idl_chan_end *e, uint32_t bits)
  * server's batch is told once, by idl_chan_end_flush; so is the room a
  * client makes, with its next frame or before it sleeps: a reply taken
  * then costs no fence of its own. */
-static void notify_peer(idl_chan_end *e, uint32_t bits)
+static inline __attribute__((always_inline)) void notify_peer(idl_chan_end *e, uint32_t bits)
 {
 	if (e->batching || (e->side == IDL_CHAN_CLIENT && bits == IDL_WAIT_ROOM)) {
 		e->owed |= bits;
