@@ -45,6 +45,30 @@ static void fail(const char *what, int err)
 	abort();
 }
 
+/*
+ * One result of a take, against the rules above: a frame (within the
+ * limits, and never after a protocol error), the ring empty (false: stop
+ * taking), a protocol error (*caught), a frame too big for the buffer, or
+ * `also` (another defined error the caller may get). Anything else fails.
+ */
+static bool judge(int err, bool within_limits, int also, bool *caught)
+{
+	if (err == IDL_OK) {
+		if (*caught)
+			fail("a frame after a protocol error", err);
+		if (!within_limits)
+			fail("a frame outside the limits", err);
+		return true;
+	}
+	if (err == IDL_E_WOULD_BLOCK)
+		return false;
+	if (err == IDL_E_PROTOCOL)
+		*caught = true;
+	else if (err != IDL_E_FRAME_TOO_LARGE && err != also)
+		fail("an unexpected result of a take", err);
+	return true;
+}
+
 /* The server's side: a hostile client wrote the request ring. */
 static void fuzz_server_take(const uint8_t *data, size_t size)
 {
@@ -83,20 +107,10 @@ static void fuzz_server_take(const uint8_t *data, size_t size)
 			idl_chan_end_flush(&server); /* a pass ends */
 		if (caught && err != IDL_E_PROTOCOL)
 			fail("a take after a protocol error", err);
-		if (err == IDL_OK) {
-			if (got < IDL_FRAME_HEADER_BYTES || got > buf_bytes || got % 8 != 0 ||
-			    count > IDL_MAX_HANDLES)
-				fail("a frame outside the limits", err);
-			continue;
-		}
-		if (err == IDL_E_WOULD_BLOCK)
+		bool within = got >= IDL_FRAME_HEADER_BYTES && got <= buf_bytes && got % 8 == 0 &&
+		              count <= IDL_MAX_HANDLES;
+		if (!judge(err, within, IDL_E_HANDLE_COUNT, &caught))
 			break;
-		if (err == IDL_E_PROTOCOL) {
-			caught = true;
-			continue;
-		}
-		if (err != IDL_E_FRAME_TOO_LARGE && err != IDL_E_HANDLE_COUNT)
-			fail("an unexpected result from idl_chan_end_take", err);
 	}
 	idl_chan_end_flush(&server);
 	free(region);
@@ -129,22 +143,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 64; i++) {
 		idl_ring_frame f = {.buf = buf, .buf_bytes = sizeof(buf)};
 		int err = idl_ring_read(&rx, &f);
-		if (err == IDL_OK) {
-			if (caught)
-				fail("a frame after a protocol error", err);
-			if (f.size < IDL_FRAME_HEADER_BYTES || f.size > sizeof(buf) ||
-			    f.size % 8 != 0 || f.handle_count > IDL_MAX_HANDLES)
-				fail("a frame outside the limits", err);
-			continue;
-		}
-		if (err == IDL_E_WOULD_BLOCK)
+		bool within = f.size >= IDL_FRAME_HEADER_BYTES && f.size <= sizeof(buf) &&
+		              f.size % 8 == 0 && f.handle_count <= IDL_MAX_HANDLES;
+		if (!judge(err, within, IDL_E_FRAME_TOO_LARGE, &caught))
 			break;
-		if (err == IDL_E_PROTOCOL) {
-			caught = true;
-			continue;
-		}
-		if (err != IDL_E_FRAME_TOO_LARGE)
-			fail("an unexpected result from idl_ring_read", err);
 	}
 
 	void *room;
