@@ -514,6 +514,9 @@ static IDL_NOINLINE int take_rest(idl_chan_end *e, void *buf, size_t max_bytes, 
 	err = take_found(e, &f, into, err);
 	if (err == IDL_OK)
 		return give(e, &f, into, size, handles, handle_count);
+	/* Padding with nothing after it, from a client that has gone. */
+	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
+		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
 	return err;
 }
 

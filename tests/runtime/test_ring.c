@@ -718,6 +718,24 @@ static void test_server_sees_the_client_close(void **state)
 	assert_int_equal(take(&f.server, &size), IDL_E_PEER_CLOSED);
 }
 
+/* A client that wrote padding to the ring's end, published it with nothing
+ * after it (only a hostile one does) and closed: the take that crosses the
+ * padding finds the ring empty and says the client is gone. */
+static void test_padding_then_close(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	size_t size;
+	assert_int_equal(send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, 1), IDL_OK);
+	assert_int_equal(take(&f.server, &size), IDL_OK);
+	uint32_t pad = IDL_RING_PAD | (FIX_RING - 64);
+	memcpy(f.region + IDL_CHAN_RINGS_OFFSET + 64, &pad, sizeof(pad));
+	atomic_store(&fixture_shared(&f)->req_head, FIX_RING);
+	idl_chan_end_close(&f.client);
+	assert_int_equal(take(&f.server, &size), IDL_E_PEER_CLOSED);
+}
+
 static void test_bad_regions(void **state)
 {
 	(void)state;
@@ -775,6 +793,7 @@ int main(void)
 	    cmocka_unit_test(test_events_and_timeout),
 	    cmocka_unit_test(test_peer_closed),
 	    cmocka_unit_test(test_server_sees_the_client_close),
+	    cmocka_unit_test(test_padding_then_close),
 	    cmocka_unit_test(test_bad_regions),
 	};
 	/* The tests of what a server's take returns, again within a pass. */
@@ -788,6 +807,7 @@ int main(void)
 	    cmocka_unit_test(test_commit_handle_count_not_the_frames),
 	    cmocka_unit_test(test_handles_pass_through),
 	    cmocka_unit_test(test_server_sees_the_client_close),
+	    cmocka_unit_test(test_padding_then_close),
 	};
 	int failed = cmocka_run_group_tests_name("outside a pass", tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("within a pass", takes_in_a_pass, enter_pass, NULL);
