@@ -28,8 +28,10 @@ static int take_frame(idl_chan_end *e, void *into, size_t max_bytes, size_t *siz
                       idl_typed_handle *handles, uint32_t *count)
 {
 	bool pass = in_pass && e->side == IDL_CHAN_SERVER;
-	e->batching = pass;
-	e->rx.lazy = pass;
+	if (e->side == IDL_CHAN_SERVER) {
+		e->batching = pass;
+		e->rx.lazy = pass;
+	}
 	int err = idl_chan_end_take(e, into, max_bytes, size, handles, count);
 	if (pass)
 		idl_chan_end_flush(e);
