@@ -490,15 +490,22 @@ static inline __attribute__((always_inline)) int give(idl_chan_end *e, const idl
 	return IDL_OK;
 }
 
+/* Where take_framed's frame comes from. */
+enum take_read {
+	READ_NEXT,         /* the ring's next record, its length word not read yet */
+	READ_AFTER_LENGTH, /* the record whose length word take_small read */
+	READ_HANDLE_WORDS, /* the handle words of the frame take_small copied */
+};
+
 /*
- * The rest of the server's take, for every frame its inline common case
- * does not finish: with `length` the record's length word, which that case
- * read (each word of the ring is read once), and `copied` when the frame
- * is in buf already and only its handle words are left.
+ * A server's take through the frame struct, for every frame its inline
+ * common case (take_small) does not finish, and for a take outside a pass.
+ * `length`: the record's length word as take_small read it (each word of
+ * the ring is read once), for READ_AFTER_LENGTH and READ_HANDLE_WORDS.
  */
-static IDL_NOINLINE int take_rest(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
-                                  idl_typed_handle *handles, uint32_t *handle_count,
-                                  uint32_t length, bool copied)
+static inline __attribute__((always_inline)) int
+take_framed(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size, idl_typed_handle *handles,
+            uint32_t *handle_count, enum take_read from, uint32_t length)
 {
 	/* Field by field: an initializer would zero the 256 bytes of wire. */
 	idl_ring_frame f;
@@ -509,15 +516,25 @@ static IDL_NOINLINE int take_rest(idl_chan_end *e, void *buf, size_t max_bytes, 
 	f.at = buf;
 	idl_typed_handle local[IDL_MAX_HANDLES];
 	idl_typed_handle *into = *handle_count >= IDL_MAX_HANDLES ? handles : local;
-	int err = copied ? idl_ring_read_handles(&e->rx, &f, length)
-	                 : idl_ring_read_length(&e->rx, &f, length);
+	int err = from == READ_NEXT           ? idl_ring_read(&e->rx, &f)
+	          : from == READ_HANDLE_WORDS ? idl_ring_read_handles(&e->rx, &f, length)
+	                                      : idl_ring_read_length(&e->rx, &f, length);
 	err = take_found(e, &f, into, err);
 	if (err == IDL_OK)
 		return give(e, &f, into, size, handles, handle_count);
-	/* Padding with nothing after it, from a client that has gone. */
+	/* An empty ring (padding with nothing after it, say) of a client that
+	 * has gone. */
 	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
 		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
 	return err;
+}
+
+/* The rest of a take take_small began. */
+static IDL_NOINLINE int take_rest(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
+                                  idl_typed_handle *handles, uint32_t *handle_count,
+                                  enum take_read from, uint32_t length)
+{
+	return take_framed(e, buf, max_bytes, size, handles, handle_count, from, length);
 }
 
 /*
@@ -538,13 +555,15 @@ static inline __attribute__((always_inline)) int take_small(idl_chan_end *e, voi
 	uint32_t length = *(const volatile uint32_t *)at;
 	if (length > max_bytes || length > IDL_RING_INLINE_COPY_MAX ||
 	    !idl_ring_frame_length_ok(r, length))
-		return take_rest(e, buf, max_bytes, size, handles, handle_count, length, false);
+		return take_rest(e, buf, max_bytes, size, handles, handle_count, READ_AFTER_LENGTH,
+		                 length);
 	idl_ring_copy(buf, at, length);
 	const idl_frame_header *h = (const idl_frame_header *)buf;
 	if (h->size != length)
 		return idl_chan_end_fail(e, IDL_E_PROTOCOL);
 	if (h->handle_count != 0)
-		return take_rest(e, buf, max_bytes, size, handles, handle_count, length, true);
+		return take_rest(e, buf, max_bytes, size, handles, handle_count, READ_HANDLE_WORDS,
+		                 length);
 	idl_ring_advance(r, length);
 	e->owed |= IDL_WAIT_ROOM; /* notify_peer's batching case */
 	*size = length;
@@ -573,20 +592,7 @@ static IDL_NOINLINE int take_batch_start(idl_chan_end *e, void *buf, size_t max_
 static IDL_NOINLINE int take_unbatched(idl_chan_end *e, void *buf, size_t max_bytes, size_t *size,
                                        idl_typed_handle *handles, uint32_t *handle_count)
 {
-	/* Field by field: an initializer would zero the 256 bytes of wire. */
-	idl_ring_frame f;
-	f.buf = buf;
-	f.buf_bytes = max_bytes;
-	f.alt = NULL;
-	f.alt_bytes = 0;
-	idl_typed_handle local[IDL_MAX_HANDLES];
-	idl_typed_handle *into = *handle_count >= IDL_MAX_HANDLES ? handles : local;
-	int err = take_one(e, &f, into);
-	if (err == IDL_OK)
-		return give(e, &f, into, size, handles, handle_count);
-	if (err == IDL_E_WOULD_BLOCK && peer_closed(e) && !idl_ring_ready(&e->rx))
-		return idl_chan_end_fail(e, IDL_E_PEER_CLOSED);
-	return err;
+	return take_framed(e, buf, max_bytes, size, handles, handle_count, READ_NEXT, 0);
 }
 
 /* The server's take: no scratch (a request too big for the server's buffer
