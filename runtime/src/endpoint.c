@@ -544,6 +544,8 @@ static IDL_NOINLINE int take_rest(idl_chan_end *e, void *buf, size_t max_bytes, 
  * nothing is spilled around one, and it needs none of the 872 bytes of
  * stack the other paths keep for handle words (a seventh of a one-way
  * frame's server instructions went to those calls, spills and saves).
+ * Every take within a pass starts here, whatever its frame's size, so
+ * this is where the batch's later lines are asked for.
  */
 static inline __attribute__((always_inline)) int take_small(idl_chan_end *e, void *buf,
                                                             size_t max_bytes, size_t *size,
@@ -551,6 +553,7 @@ static inline __attribute__((always_inline)) int take_small(idl_chan_end *e, voi
                                                             uint32_t *handle_count)
 {
 	idl_ring *r = &e->rx;
+	idl_ring_prefetch_ahead(r);
 	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
 	uint32_t length = *(const volatile uint32_t *)at;
 	if (length > max_bytes || length > IDL_RING_INLINE_COPY_MAX ||

@@ -346,6 +346,27 @@ static inline bool idl_ring_ready(idl_ring *r)
  * other (the head's, then the record's). */
 bool idl_ring_poll(idl_ring *r);
 /*
+ * A consumer that takes frame after frame of a batch (a server's pass)
+ * asks, at each frame, for the line IDL_RING_PREFETCH_AHEAD bytes further
+ * on, if the batch reaches that far. A stream's frames sit dirty in the
+ * producer's cache, and each costs a cross-CPU transfer; the CPU's own
+ * window holds only two or three frames' worth of the take, decode and
+ * dispatch, so without the hint only that many transfers overlap and the
+ * stream runs at their latency (docs/benchmarks.md, "A stream's lines
+ * asked for ahead"). Only published bytes are asked for, so the producer
+ * is never robbed of a line it is still writing; and a prefetch reads
+ * nothing the program sees, so nothing in shared memory is trusted.
+ */
+#define IDL_RING_PREFETCH_AHEAD 2048u
+/* IDL_INLINE (always inline) on purpose: gcc 12 takes a plain inline
+ * function whose only effect is a prefetch for one with no effect at all,
+ * and drops its calls before it would have inlined them. */
+IDL_INLINE void idl_ring_prefetch_ahead(const idl_ring *r)
+{
+	if (r->peer - r->own > IDL_RING_PREFETCH_AHEAD)
+		__builtin_prefetch(r->data + ((r->own + IDL_RING_PREFETCH_AHEAD) & (r->bytes - 1)));
+}
+/*
  * Channel setup. idl_chan_format writes a fresh channel into a zeroed
  * region (its creator's job). idl_chan_check reads the header of a region
  * received from a peer once, checks it against the region's real size and
