@@ -145,6 +145,52 @@ typedef struct idl_ring {
 #define IDL_RING_REWIND_AT 2048u
 
 /*
+ * A stream's lines asked for ahead, on both sides, IDL_RING_PREFETCH_AHEAD
+ * bytes on (docs/benchmarks.md, "A stream's lines asked for ahead"). Each
+ * line of a stream crosses from one CPU to the other, and a CPU overlaps
+ * only the crossings that fit in its window of instructions: two or three
+ * frames' worth of the take, decode and dispatch, or of the stub, encode
+ * and send. A hint at each frame for the line this far on keeps more of
+ * them on their way. Neither hint reads anything into the program, so
+ * nothing in shared memory is trusted because of them.
+ *
+ * Both are IDL_INLINE (always inline) on purpose: gcc 12 takes a plain
+ * inline function whose only effect is a prefetch for one with no effect
+ * at all, and drops its calls before it would have inlined them.
+ */
+#define IDL_RING_PREFETCH_AHEAD 2048u
+
+/* The consumer (a server, at each take within a pass): the line that far
+ * on, if the batch it loaded reaches it. Only published bytes are asked
+ * for, so the producer is never robbed of a line it is still writing. */
+IDL_INLINE void idl_ring_prefetch_ahead(const idl_ring *r)
+{
+	if (r->peer - r->own > IDL_RING_PREFETCH_AHEAD)
+		__builtin_prefetch(r->data + ((r->own + IDL_RING_PREFETCH_AHEAD) & (r->bytes - 1)));
+}
+
+/*
+ * The producer (at each reservation past IDL_RING_REWIND_AT, where only a
+ * stream goes): the line that far on, for writing (x86's PREFETCHW), if
+ * the consumer has left it. Taking it for writing early sends the
+ * consumer's stale copy away before the frame's stores need it gone. A
+ * plain prefetch for reading there made streams three times slower, so
+ * where the compiler would emit one (gcc's __builtin_prefetch for writing,
+ * without -mprfchw), nothing is asked.
+ */
+IDL_INLINE void idl_ring_prefetch_to_write(const idl_ring *r)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+	uint32_t ahead = IDL_RING_PREFETCH_AHEAD + IDL_CACHE_LINE;
+	if (r->own + ahead - r->peer <= r->bytes)
+		__asm__ volatile("prefetchw %0" ::"m"(
+		    *(r->data + ((r->own + IDL_RING_PREFETCH_AHEAD) & (r->bytes - 1)))));
+#else
+	(void)r;
+#endif
+}
+
+/*
  * Every frame passes through idl_ring_reserve, idl_ring_commit and the
  * consumer's idl_ring_ready and idl_ring_publish, so their common cases are
  * inline: a call into ring.c and back cost as many instructions as the
@@ -177,6 +223,8 @@ static inline bool idl_ring_reserve_inline(idl_ring *r, uint32_t bytes, void **o
 		r->pad = 0;
 		r->reserved = bytes;
 		*out = r->data + offset;
+		if (offset >= IDL_RING_REWIND_AT)
+			idl_ring_prefetch_to_write(r);
 		return true;
 	}
 	return false;
@@ -345,27 +393,6 @@ static inline bool idl_ring_ready(idl_ring *r)
  * frame costs one cross-CPU transfer of latency, not two one after the
  * other (the head's, then the record's). */
 bool idl_ring_poll(idl_ring *r);
-/*
- * A consumer that takes frame after frame of a batch (a server's pass)
- * asks, at each frame, for the line IDL_RING_PREFETCH_AHEAD bytes further
- * on, if the batch reaches that far. A stream's frames sit dirty in the
- * producer's cache, and each costs a cross-CPU transfer; the CPU's own
- * window holds only two or three frames' worth of the take, decode and
- * dispatch, so without the hint only that many transfers overlap and the
- * stream runs at their latency (docs/benchmarks.md, "A stream's lines
- * asked for ahead"). Only published bytes are asked for, so the producer
- * is never robbed of a line it is still writing; and a prefetch reads
- * nothing the program sees, so nothing in shared memory is trusted.
- */
-#define IDL_RING_PREFETCH_AHEAD 2048u
-/* IDL_INLINE (always inline) on purpose: gcc 12 takes a plain inline
- * function whose only effect is a prefetch for one with no effect at all,
- * and drops its calls before it would have inlined them. */
-IDL_INLINE void idl_ring_prefetch_ahead(const idl_ring *r)
-{
-	if (r->peer - r->own > IDL_RING_PREFETCH_AHEAD)
-		__builtin_prefetch(r->data + ((r->own + IDL_RING_PREFETCH_AHEAD) & (r->bytes - 1)));
-}
 /*
  * Channel setup. idl_chan_format writes a fresh channel into a zeroed
  * region (its creator's job). idl_chan_check reads the header of a region
