@@ -75,6 +75,36 @@ static void ring_view(idl_ring *r, uint8_t *data, _Atomic uint32_t *head, _Atomi
 	/* A fresh channel starts at 0 on both sides. */
 }
 
+/* Whether the CPU has PREFETCHW (CPUID 0x80000001, ECX bit 8: PRFCHW, or
+ * AMD's 3DNowPrefetch), which idl_ring_prefetch_to_write uses. */
+static bool ask_cpu_for_prefetchw(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000u), "c"(0u));
+	if (a < 0x80000001u)
+		return false;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0u));
+	return (c & (1u << 8)) != 0;
+#else
+	return false;
+#endif
+}
+
+/* The answer, asked once: in a virtual machine CPUID leaves the guest
+ * (some 20 us each here), and a server sets up a channel per client.
+ * Threads that race here store the same answer. */
+static bool cpu_has_prefetchw(void)
+{
+	static _Atomic uint32_t known; /* 0: not asked; 1: no; 2: yes */
+	uint32_t answer = atomic_load_explicit(&known, memory_order_relaxed);
+	if (answer == 0) {
+		answer = ask_cpu_for_prefetchw() ? 2u : 1u;
+		atomic_store_explicit(&known, answer, memory_order_relaxed);
+	}
+	return answer == 2;
+}
+
 void idl_chan_rings(idl_chan_shared *c, enum idl_chan_side side, uint32_t ring_bytes,
                     uint32_t max_frame_bytes, idl_ring *tx, idl_ring *rx)
 {
@@ -84,4 +114,5 @@ void idl_chan_rings(idl_chan_shared *c, enum idl_chan_side side, uint32_t ring_b
 	idl_ring *rep = side == IDL_CHAN_CLIENT ? rx : tx;
 	ring_view(req, requests, &c->req_head, &c->req_tail, ring_bytes, max_frame_bytes);
 	ring_view(rep, replies, &c->rep_head, &c->rep_tail, ring_bytes, max_frame_bytes);
+	tx->write_ahead = cpu_has_prefetchw();
 }

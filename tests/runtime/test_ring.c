@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -760,6 +762,30 @@ static void test_bad_regions(void **state)
 	                 IDL_E_INVALID_ARGUMENT);
 }
 
+/* A client's send takes a stream's lines ahead for writing only on a CPU
+ * with PREFETCHW, which it reads with CPUID; Linux reads the same bit and
+ * names it 3dnowprefetch in /proc/cpuinfo. */
+static void test_write_ahead_follows_the_cpu(void **state)
+{
+	(void)state;
+	bool listed = false;
+#if defined(__x86_64__)
+	FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
+	if (cpuinfo == NULL)
+		skip();
+	char line[4096];
+	while (!listed && fgets(line, sizeof(line), cpuinfo) != NULL)
+		listed = strncmp(line, "flags", 5) == 0 && strstr(line, " 3dnowprefetch") != NULL;
+	fclose(cpuinfo);
+#endif
+	fixture f;
+	fixture_init(&f);
+	assert_int_equal(f.client.tx.write_ahead, listed);
+	assert_int_equal(f.server.tx.write_ahead, listed);
+	assert_false(f.client.rx.write_ahead);
+	assert_false(f.server.rx.write_ahead);
+}
+
 static int enter_pass(void **state)
 {
 	(void)state;
@@ -797,6 +823,7 @@ int main(void)
 	    cmocka_unit_test(test_server_sees_the_client_close),
 	    cmocka_unit_test(test_padding_then_close),
 	    cmocka_unit_test(test_bad_regions),
+	    cmocka_unit_test(test_write_ahead_follows_the_cpu),
 	};
 	/* The tests of what a server's take returns, again within a pass. */
 	const struct CMUnitTest takes_in_a_pass[] = {

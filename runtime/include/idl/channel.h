@@ -127,6 +127,7 @@ typedef struct idl_ring {
 	uint32_t retry_rewind;  /* producer: `own` from which to look for an empty ring again */
 	uint32_t published;     /* consumer: the tail last stored */
 	bool lazy;              /* consumer: store the tail in idl_ring_publish, not per frame */
+	bool write_ahead;       /* producer: the CPU has PREFETCHW (idl_ring_prefetch_to_write) */
 } idl_ring;
 
 /*
@@ -170,17 +171,19 @@ IDL_INLINE void idl_ring_prefetch_ahead(const idl_ring *r)
 }
 
 /*
- * The producer (at each reservation past IDL_RING_REWIND_AT, where only a
- * stream goes): the line that far on, for writing (x86's PREFETCHW), if
- * the consumer has left it. Taking it for writing early sends the
- * consumer's stale copy away before the frame's stores need it gone. A
- * plain prefetch for reading there made streams three times slower, so
- * where the compiler would emit one (gcc's __builtin_prefetch for writing,
- * without -mprfchw), nothing is asked.
+ * The producer (at each reservation past IDL_RING_REWIND_AT, which a
+ * stream passes and a synchronous channel seldom does): the line that far
+ * on, for writing, if the consumer has left it. Taking it for writing
+ * early sends the consumer's stale copy away before the frame's stores
+ * need it gone. Only with x86's PREFETCHW, and only where the CPU says it
+ * has it (write_ahead, from CPUID when the ring is set up: a CPU without
+ * it may fault on it). A plain prefetch for reading there made streams
+ * three times slower, and that is what gcc makes of __builtin_prefetch for
+ * writing without -mprfchw; so elsewhere nothing is asked.
  */
 IDL_INLINE void idl_ring_prefetch_to_write(const idl_ring *r)
 {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(__GNUC__) && defined(__x86_64__)
 	uint32_t ahead = IDL_RING_PREFETCH_AHEAD + IDL_CACHE_LINE;
 	if (r->own + ahead - r->peer <= r->bytes)
 		__asm__ volatile("prefetchw %0" ::"m"(
@@ -223,7 +226,7 @@ static inline bool idl_ring_reserve_inline(idl_ring *r, uint32_t bytes, void **o
 		r->pad = 0;
 		r->reserved = bytes;
 		*out = r->data + offset;
-		if (offset >= IDL_RING_REWIND_AT)
+		if (offset >= IDL_RING_REWIND_AT && r->write_ahead)
 			idl_ring_prefetch_to_write(r);
 		return true;
 	}
