@@ -773,7 +773,7 @@ static void test_write_ahead_follows_the_cpu(void **state)
 	FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
 	if (cpuinfo == NULL)
 		skip();
-	char line[4096];
+	static char line[16384]; /* a flags line is one line, however long */
 	while (!listed && fgets(line, sizeof(line), cpuinfo) != NULL)
 		listed = strncmp(line, "flags", 5) == 0 && strstr(line, " 3dnowprefetch") != NULL;
 	fclose(cpuinfo);
