@@ -493,8 +493,8 @@ static inline __attribute__((always_inline)) int give(idl_chan_end *e, const idl
 /* Where take_framed's frame comes from. */
 enum take_read {
 	READ_NEXT,         /* the ring's next record, its length word not read yet */
-	READ_AFTER_LENGTH, /* the record whose length word take_small read */
-	READ_HANDLE_WORDS, /* the handle words of the frame take_small copied */
+	READ_AFTER_LENGTH, /* take_small's IDL_RING_READ_LENGTH: the record whose length it read */
+	READ_HANDLE_WORDS, /* take_small's IDL_RING_READ_HANDLES: the words after its copy */
 };
 
 /*
@@ -539,8 +539,8 @@ static IDL_NOINLINE int take_rest(idl_chan_end *e, void *buf, size_t max_bytes, 
 
 /*
  * The common case of a server's take, inline and without the frame struct:
- * a frame of at most a line, of the batch loaded last, without handle
- * words, whose room is told at the end of the pass. It makes no call, so
+ * a frame of at most a line (idl_ring_read_plain, the ring's own common
+ * case), whose room is told at the end of the pass. It makes no call, so
  * nothing is spilled around one, and it needs none of the 872 bytes of
  * stack the other paths keep for handle words (a seventh of a one-way
  * frame's server instructions went to those calls, spills and saves).
@@ -552,26 +552,24 @@ static inline __attribute__((always_inline)) int take_small(idl_chan_end *e, voi
                                                             idl_typed_handle *handles,
                                                             uint32_t *handle_count)
 {
-	idl_ring *r = &e->rx;
-	idl_ring_prefetch_ahead(r);
-	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
-	uint32_t length = *(const volatile uint32_t *)at;
-	if (length > max_bytes || length > IDL_RING_INLINE_COPY_MAX ||
-	    !idl_ring_frame_length_ok(r, length))
+	idl_ring_prefetch_ahead(&e->rx);
+	if (max_bytes < IDL_RING_INLINE_COPY_MAX) /* a small buffer: never a server's */
+		return take_rest(e, buf, max_bytes, size, handles, handle_count, READ_NEXT, 0);
+	uint32_t length;
+	int got = idl_ring_read_plain(&e->rx, buf, IDL_RING_INLINE_COPY_MAX, &length);
+	if (got == IDL_OK) {
+		e->owed |= IDL_WAIT_ROOM; /* notify_peer's batching case */
+		*size = length;
+		*handle_count = 0;
+		return IDL_OK;
+	}
+	if (got == IDL_RING_READ_LENGTH)
 		return take_rest(e, buf, max_bytes, size, handles, handle_count, READ_AFTER_LENGTH,
 		                 length);
-	idl_ring_copy(buf, at, length);
-	const idl_frame_header *h = (const idl_frame_header *)buf;
-	if (h->size != length)
-		return idl_chan_end_fail(e, IDL_E_PROTOCOL);
-	if (h->handle_count != 0)
+	if (got == IDL_RING_READ_HANDLES)
 		return take_rest(e, buf, max_bytes, size, handles, handle_count, READ_HANDLE_WORDS,
 		                 length);
-	idl_ring_advance(r, length);
-	e->owed |= IDL_WAIT_ROOM; /* notify_peer's batching case */
-	*size = length;
-	*handle_count = 0;
-	return IDL_OK;
+	return idl_chan_end_fail(e, got);
 }
 
 /* A server's take when the batch it loaded last is used up: the head is

@@ -358,6 +358,38 @@ static inline bool idl_ring_frame_length_ok(const idl_ring *r, uint32_t length)
 }
 int idl_ring_read_length(idl_ring *r, idl_ring_frame *f, uint32_t length);
 int idl_ring_read_handles(idl_ring *r, idl_ring_frame *f, uint32_t length);
+/* What idl_ring_read_plain leaves to its caller, beside IDL_OK and
+ * IDL_E_PROTOCOL, with the record's length word in *length. */
+#define IDL_RING_READ_LENGTH 1 /* not its case, nothing copied: idl_ring_read_length */
+#define IDL_RING_READ_HANDLES                                                                      \
+	2 /* the frame is in buf, handle words follow: idl_ring_read_handles */
+/*
+ * The common case of a read, stated once for idl_ring_read and a server's
+ * take (which has no frame struct): a frame of the batch loaded last, of
+ * at most `fits` bytes, without handle words. Its length word is read
+ * once, the frame copied into buf and the copy's size field checked
+ * against that word: IDL_OK, the frame taken. Padding, a frame bigger than
+ * `fits` and a length to refuse are IDL_RING_READ_LENGTH; a frame with
+ * handle words is copied and IDL_RING_READ_HANDLES. (A length with the
+ * padding bit is above any frame limit, so it is IDL_RING_READ_LENGTH.)
+ */
+IDL_INLINE int idl_ring_read_plain(idl_ring *r, void *buf, size_t fits, uint32_t *length)
+{
+	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
+	uint32_t n = *(const volatile uint32_t *)at;
+	*length = n;
+	if (n > fits || !idl_ring_frame_length_ok(r, n))
+		return IDL_RING_READ_LENGTH;
+	idl_ring_copy(buf, at, n);
+	/* The copy is private now; the length must be the one read. */
+	const idl_frame_header *h = (const idl_frame_header *)buf;
+	if (h->size != n)
+		return IDL_E_PROTOCOL;
+	if (h->handle_count != 0)
+		return IDL_RING_READ_HANDLES;
+	idl_ring_advance(r, n);
+	return IDL_OK;
+}
 IDL_INLINE int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 {
 	if (r->own == r->peer) {
@@ -365,24 +397,19 @@ IDL_INLINE int idl_ring_read(idl_ring *r, idl_ring_frame *f)
 		if (err != IDL_OK)
 			return err;
 	}
-	const uint8_t *at = r->data + (r->own & (r->bytes - 1));
-	uint32_t length = *(const volatile uint32_t *)at;
-	if ((length & IDL_RING_PAD) != 0 || length > f->buf_bytes)
-		return idl_ring_read_length(r, f, length);
-	if (!idl_ring_frame_length_ok(r, length))
-		return IDL_E_PROTOCOL;
+	uint32_t length;
 	f->at = f->buf;
-	idl_ring_copy(f->buf, at, length);
-	/* The copy is private now; the length must be the one read. */
-	const idl_frame_header *h = (const idl_frame_header *)f->buf;
-	if (h->size != length)
-		return IDL_E_PROTOCOL;
-	if (h->handle_count != 0)
+	int got = idl_ring_read_plain(r, f->buf, f->buf_bytes, &length);
+	if (got == IDL_OK) {
+		f->size = length;
+		f->handle_count = 0;
+		return IDL_OK;
+	}
+	if (got == IDL_RING_READ_LENGTH)
+		return idl_ring_read_length(r, f, length);
+	if (got == IDL_RING_READ_HANDLES)
 		return idl_ring_read_handles(r, f, length);
-	idl_ring_advance(r, length);
-	f->size = length;
-	f->handle_count = 0;
-	return IDL_OK;
+	return got;
 }
 /* True when a frame (or padding) is visible; loads the head when the
  * cached batch is used up. A protocol error also counts as ready. */
