@@ -16,6 +16,8 @@
  *  - Client victim: a hostile server process scribbles on the reply side
  *    of a channel while this process calls through it: every call ends
  *    (bounded timeouts), and the channel ends with IDL_E_PROTOCOL.
+ *  - A producer rewrites a record's length word while the consumer copies
+ *    it: every read that succeeds has the size it read in the copy.
  */
 #include "demo_server.h"
 
@@ -255,12 +257,76 @@ static void test_hostile_server(void **state)
 	idl_linux_region_close(&r);
 }
 
+/*
+ * A peer that rewrites a record's length word while the consumer copies
+ * the record out. The consumer reads the word once and, after the copy,
+ * checks the copy's size field against it (idl_ring_read_plain), so a
+ * read that succeeds always hands over a frame whose header says the size
+ * that was read and copied. A forked producer flips the first record's
+ * word between 64 and 128 (both within what it published) while this
+ * process reads that record again and again, until the flip has fallen
+ * between a read and its copy a thousand times.
+ */
+static void test_length_word_rewritten_during_the_copy(void **state)
+{
+	(void)state;
+	const uint32_t ring = 1024, max_frame = 256;
+	size_t bytes = idl_chan_region_bytes(ring);
+	uint8_t *region =
+	    mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(region != MAP_FAILED);
+	assert_int_equal(idl_chan_format(region, bytes, ring, max_frame), IDL_OK);
+	idl_chan_end client, server;
+	assert_int_equal(idl_chan_end_init(&client, region, bytes, IDL_CHAN_CLIENT), IDL_OK);
+	assert_int_equal(idl_chan_end_init(&server, region, bytes, IDL_CHAN_SERVER), IDL_OK);
+	/* Three one-way requests of 64 bytes, published: 192 bytes. */
+	for (uint32_t i = 0; i < 3; i++) {
+		idl_frame_header h = {.size = 64, .ordinal = i, .flags = IDL_FLAG_REQUEST};
+		memcpy(client.tx.data + 64 * i, &h, sizeof(h));
+	}
+	atomic_store(client.tx.head, 192u);
+	volatile uint32_t *word = (volatile uint32_t *)client.tx.data;
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* with the test, if it fails first */
+		for (uint32_t i = 0;; i++)
+			*word = (i & 1) != 0 ? 128u : 64u;
+	}
+	assert_true(pid > 0);
+	uint64_t taken = 0, refused = 0, reads = 0;
+	uint64_t end = idl_os_now_ns() + 2000000000u;
+	while (refused < 1000 && idl_os_now_ns() < end) {
+		for (uint32_t i = 0; i < 1000; i++, reads++) {
+			idl_ring r = server.rx; /* the first record again, each time */
+			_Alignas(8) uint8_t buf[256];
+			idl_ring_frame f = {.buf = buf, .buf_bytes = sizeof(buf)};
+			int err = idl_ring_read(&r, &f);
+			if (err == IDL_OK) {
+				taken++;
+				assert_true(f.size == 64 || f.size == 128);
+				assert_int_equal(((const idl_frame_header *)f.at)->size, f.size);
+			} else {
+				assert_int_equal(err, IDL_E_PROTOCOL);
+				refused++;
+			}
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	print_message("  %llu reads: %llu taken, %llu refused (the word changed under the copy)\n",
+	              (unsigned long long)reads, (unsigned long long)taken,
+	              (unsigned long long)refused);
+	assert_true(taken > 0);
+	munmap(region, bytes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hostile_clients),
 	    cmocka_unit_test(test_doorbell_cleared),
 	    cmocka_unit_test(test_hostile_server),
+	    cmocka_unit_test(test_length_word_rewritten_during_the_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
