@@ -288,7 +288,6 @@ static void watch(idl_server *s, uint32_t slot)
 	s->watched = slot;
 	s->watch_quiet = 0;
 	s->watch_slip = 0;
-	s->watch_trails = false;
 	tell(s, slot, IDL_NOTIFY_NONE);
 }
 
@@ -347,60 +346,18 @@ static bool watched_ready(idl_server *s)
 	return channel_looked_at(s->slots[s->watched], true);
 }
 
-/*
- * A one-way stream's reader keeps its distance. A server that drains a
- * one-way stream to its end reads each frame's lines just after the
- * client wrote them and just before it writes the next ones, and on some
- * hosts each such pass costs the client more than the frames themselves
- * (docs/benchmarks.md, "A stream's reader keeps its distance"). So once a
- * pass of the watched channel took two frames or more, all of them one-way
- * requests (txid 0), its next passes take only what was published when
- * they began, less the last WATCH_TRAIL_BYTES while the head moves, and
- * slip after it. A pass that takes a call ends that: a client that waits
- * for replies gets its frames taken as they come. A head that stopped is
- * drained to its end, so a frame waits at most a slip or two.
- */
-#define WATCH_TRAIL_BYTES 8192u
-
-/* Where a trailing pass of the watched channel stops: a position of its
- * own to take up to, from the head loaded anew. */
-static uint32_t trail_limit(idl_server *s, idl_chan_end *e)
-{
-	uint32_t trail = WATCH_TRAIL_BYTES < e->rx.bytes / 8 ? WATCH_TRAIL_BYTES : e->rx.bytes / 8;
-	/* Frames left by the pass before: look at the head again (otherwise
-	 * the look that brought us here loaded it). An error is the take's to
-	 * find: it loads the head itself. */
-	if (e->rx.own != e->rx.peer)
-		(void)idl_ring_read_slow(&e->rx);
-	uint32_t head = e->rx.peer;
-	bool moved = head != s->watch_head;
-	s->watch_head = head;
-	if (moved && head - e->rx.own > trail)
-		return head - trail;
-	return head;
-}
-
 static void drain(idl_server *s, uint32_t slot)
 {
 	idl_chan_end *e = s->slots[slot];
 	if (e == NULL)
 		return;
-	bool watched = slot == s->watched;
-	bool trailing = watched && s->watch_trails;
-	uint32_t limit = trailing ? trail_limit(s, e) : 0;
-	uint32_t txids = 0; /* 0 while every frame of the pass is one-way */
 	uint32_t n = 0;
 	for (; n < s->batch_limit; n++) {
-		if (trailing && (int32_t)(e->rx.own - limit) >= 0) {
-			if (n > 0)
-				s->watch_slip = WATCH_SLIP_CHECKS;
-			break;
-		}
 		/* A synchronous client has one request in flight: after it, the
 		 * ring is empty, and one load says so without the reply-room
 		 * check. (A close rings the doorbell again: the next pass sees it.) */
 		if (n > 0 && !idl_ring_ready(&e->rx)) {
-			if (n >= 2 && watched)
+			if (n >= 2 && slot == s->watched)
 				s->watch_slip = WATCH_SLIP_CHECKS;
 			break;
 		}
@@ -423,7 +380,6 @@ static void drain(idl_server *s, uint32_t slot)
 			idl_server_close_slot(s, slot, err);
 			return;
 		}
-		txids |= ((const idl_frame_header *)s->buf)->txid;
 		idl_request r = {.ep = &e->ep, .session = e->session};
 		err = dispatch(s, &r, size, handles, count);
 		if (count > 0 && e->xfer != NULL && e->xfer->release_handles != NULL)
@@ -442,8 +398,6 @@ static void drain(idl_server *s, uint32_t slot)
 		}
 	}
 	idl_chan_end_flush(e);
-	if (watched && s->watched == slot)
-		s->watch_trails = n >= 2 && txids == 0;
 	if (n > 0) {
 		s->last_busy = slot;
 		if (slot == s->watched)

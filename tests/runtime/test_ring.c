@@ -445,76 +445,6 @@ static void test_server_slips_behind_a_stream(void **state)
 	}
 }
 
-/* The interface of test_server_trails_a_one_way_stream: a reply to a
- * call (txid nonzero); nothing to a one-way request. */
-static int reply_to_calls(const void *handlers, idl_request *r, void *frame, size_t size,
-                          const idl_typed_handle *handles, uint32_t count)
-{
-	(void)handlers, (void)size, (void)handles, (void)count;
-	const idl_frame_header *h = frame;
-	if (h->txid == 0)
-		return IDL_OK;
-	return send_frame((idl_chan_end *)r->ep, 32, h->txid, IDL_FLAG_REPLY, h->ordinal);
-}
-
-static const idl_interface mostly_one_way = {
-    .name = "test.MostlyOneWay",
-    .max_frame_bytes = FIX_MAX_FRAME,
-    .max_request_bytes = FIX_MAX_FRAME,
-    .dispatch = reply_to_calls,
-};
-
-/* n requests: one-way, or calls (txids from 1). */
-static void send_frames(fixture *f, uint32_t n, bool calls)
-{
-	for (uint32_t i = 0; i < n; i++)
-		assert_int_equal(send_frame(&f->client, 32, calls ? i + 1 : 0, IDL_FLAG_REQUEST, i),
-		                 IDL_OK);
-}
-
-/* Once a pass of the watched channel took two one-way requests or more
- * and nothing else, the next passes keep their distance from a moving head
- * (server.c, WATCH_TRAIL_BYTES: an eighth of this ring, 128 bytes, four
- * frames) and drain a head that stopped to its end; a pass that takes a
- * call ends it. */
-static void test_server_trails_a_one_way_stream(void **state)
-{
-	(void)state;
-	static fixture f;
-	fixture_init(&f);
-	static echo_server e;
-	idl_server_init(&e.s, &fixture_shared(&f)->doorbell, e.slots, e.sessions, 1, e.buf,
-	                sizeof(e.buf));
-	assert_int_equal(idl_server_add_interface(&e.s, &mostly_one_way, NULL, NULL), IDL_OK);
-	assert_int_equal(idl_server_add(&e.s, &f.server, 0), 0);
-	idl_server *s = &e.s;
-	s->patience = (idl_patience){1000, 0}; /* spins past any slip, and watches */
-
-	send_frames(&f, 3, false);
-	assert_int_equal(idl_server_poll(s, 1000000000), 3); /* now watched */
-	assert_int_equal(s->watched, 0);
-	send_frames(&f, 3, false);
-	assert_int_equal(idl_server_poll(s, 1000000000), 3); /* one-way: trails from here */
-	assert_true(s->watch_trails);
-
-	/* Twelve frames behind a head that moved: all but the last four. */
-	send_frames(&f, 12, false);
-	assert_int_equal(idl_server_poll(s, 1000000000), 8);
-	/* The head stopped there: the rest. */
-	assert_int_equal(idl_server_poll(s, 1000000000), 4);
-
-	/* Calls: taken as they come, and the trail ends. */
-	send_frames(&f, 3, true);
-	assert_int_equal(idl_server_poll(s, 1000000000), 3);
-	assert_false(s->watch_trails);
-	send_frames(&f, 12, false);
-	assert_int_equal(idl_server_poll(s, 1000000000), 12);
-	size_t size;
-	for (uint32_t i = 0; i < 3; i++)
-		assert_int_equal(take(&f.client, &size), IDL_OK);
-	assert_int_equal(take(&f.client, &size), IDL_E_WOULD_BLOCK);
-}
-
 /* Producer scribbles: each writes raw request-ring bytes and a head. */
 typedef struct scribble {
 	const char *what;
@@ -881,7 +811,6 @@ int main(void)
 	    cmocka_unit_test(test_patience),
 	    cmocka_unit_test(test_server_pass),
 	    cmocka_unit_test(test_server_slips_behind_a_stream),
-	    cmocka_unit_test(test_server_trails_a_one_way_stream),
 	    cmocka_unit_test(test_protocol_errors),
 	    cmocka_unit_test(test_protocol_error_tail),
 	    cmocka_unit_test(test_frame_too_large_for_caller),

@@ -210,16 +210,18 @@ void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
  * until it holds the largest frame the interfaces allow twice
  * (IDL_RING_MIN_BYTES).
  *
- * Why a megabyte: a stream's writer comes back to each line of its ring
- * one ring later, and on a host whose CPUs are far apart a line the reader
- * took less than a few hundred KiB ago makes each store wait: 64 KiB rings
- * streamed 64-byte messages at 19-21 million a second there, rings of
- * 512 KiB and more at 45-50 million (docs/benchmarks.md, "Rings big
- * enough for a stream"). Memory is spent only where it is used: calls stay at
+ * Why two megabytes: a stream's writer comes back to each line of its
+ * ring one ring later, and a line the reader took too recently makes each
+ * store wait. On an Intel host whose CPUs are far apart, 64 KiB rings
+ * streamed 64-byte messages at 19-21 million a second, rings of 512 KiB to
+ * 4 MiB at 45-50 million; on an AMD host (1 MiB of L2 a core), rings of
+ * 1 MiB mostly at 26-33 million, of 2 MiB at 77-81 million
+ * (docs/benchmarks.md, "Rings big enough for a stream", "Two megabytes on
+ * the AMD host"). Memory is spent only where it is used: calls stay at
  * the start of their rings, and only the part of a ring that calls use is
  * faulted in at setup (idl_linux_chan_populate).
  */
-#define IDL_LINUX_DEFAULT_RING_BYTES (1u << 20)
+#define IDL_LINUX_DEFAULT_RING_BYTES (2u << 20)
 #define IDL_LINUX_HUGE_RING_BYTES    (512u << 10)
 void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes);
 /* At most n sessions at a time from one client process (0: no limit);

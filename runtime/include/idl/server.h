@@ -112,8 +112,6 @@ struct idl_server {
 	uint32_t watched;            /* the slot watched, or IDL_SERVER_NO_WATCH */
 	uint32_t watch_quiet;        /* busy passes since the watched channel had a frame */
 	uint32_t watch_slip;         /* checks that leave the watched channel alone (server.c) */
-	bool watch_trails;           /* the watched channel streams one-way: keep a distance */
-	uint32_t watch_head;         /* the head its last pass saw (server.c, trail_limit) */
 	uint32_t last_busy;          /* the last slot that had frames */
 	const idl_server_port *port; /* NULL: sleep on the doorbell's futex word */
 	void *port_ctx;
