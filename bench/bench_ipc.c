@@ -662,10 +662,12 @@ static double pipe_stream(uint32_t messages, bool bulk)
 	int data[2], done[2];
 	if (pipe(data) != 0 || pipe(done) != 0)
 		exit(1);
-	/* The same buffer as each ring of the channel, where the system allows
-	 * it (fs.pipe-max-size, 1 MiB by default): a writer may run as far
-	 * ahead of its reader through either. */
-	(void)fcntl(data[1], F_SETPIPE_SZ, (int)rings_of_channels());
+	/* The same buffer as each ring of the channel, or the largest the
+	 * system allows below it (fs.pipe-max-size, 1 MiB by default): a writer
+	 * may run as far ahead of its reader through either. */
+	for (uint32_t size = rings_of_channels(); size >= 65536; size /= 2)
+		if (fcntl(data[1], F_SETPIPE_SZ, (int)size) >= 0)
+			break;
 	pid_t pid = fork();
 	if (pid == 0) {
 		pin_to(1);
