@@ -265,7 +265,7 @@ static void test_hostile_server(void **state)
  * that was read and copied. A forked producer flips the first record's
  * word between 64 and 128 (both within what it published) while this
  * process reads that record again and again, until the flip has fallen
- * between a read and its copy a thousand times.
+ * between a read and its copy a thousand times (or two seconds pass).
  */
 static void test_length_word_rewritten_during_the_copy(void **state)
 {
