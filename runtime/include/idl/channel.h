@@ -358,11 +358,15 @@ static inline bool idl_ring_frame_length_ok(const idl_ring *r, uint32_t length)
 }
 int idl_ring_read_length(idl_ring *r, idl_ring_frame *f, uint32_t length);
 int idl_ring_read_handles(idl_ring *r, idl_ring_frame *f, uint32_t length);
-/* What idl_ring_read_plain leaves to its caller, beside IDL_OK and
- * IDL_E_PROTOCOL, with the record's length word in *length. */
-#define IDL_RING_READ_LENGTH 1 /* not its case, nothing copied: idl_ring_read_length */
-#define IDL_RING_READ_HANDLES                                                                      \
-	2 /* the frame is in buf, handle words follow: idl_ring_read_handles */
+/*
+ * What idl_ring_read_plain leaves to its caller, beside IDL_OK and
+ * IDL_E_PROTOCOL, with the record's length word in *length:
+ * IDL_RING_READ_LENGTH, not its case and nothing copied (for
+ * idl_ring_read_length); IDL_RING_READ_HANDLES, the frame is in buf and
+ * handle words follow it (for idl_ring_read_handles).
+ */
+#define IDL_RING_READ_LENGTH  1
+#define IDL_RING_READ_HANDLES 2
 /*
  * The common case of a read, stated once for idl_ring_read and a server's
  * take (which has no frame struct): a frame of the batch loaded last, of
