@@ -665,7 +665,7 @@ static double pipe_stream(uint32_t messages, bool bulk)
 	/* The same buffer as each ring of the channel, or the largest the
 	 * system allows below it (fs.pipe-max-size, 1 MiB by default): a writer
 	 * may run as far ahead of its reader through either. */
-	for (uint32_t size = rings_of_channels(); size >= 65536; size /= 2)
+	for (uint32_t size = rings_of_channels(); size >= 4096; size /= 2)
 		if (fcntl(data[1], F_SETPIPE_SZ, (int)size) >= 0)
 			break;
 	pid_t pid = fork();
