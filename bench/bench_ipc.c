@@ -895,6 +895,16 @@ static ratio ratios(const double *num, const double *den, int n)
 	return q;
 }
 
+/* The run whose ratio num[r] / den[r] is the highest. */
+static int worst_run(const double *num, const double *den, int n)
+{
+	int worst = 0;
+	for (int r = 1; r < n; r++)
+		if (num[r] / den[r] > num[worst] / den[worst])
+			worst = r;
+	return worst;
+}
+
 static bool have_uring; /* io_uring MSG_RING runs on this kernel */
 
 /* One line of (a)'s asleep figures: the median ns, the median share. */
@@ -926,6 +936,8 @@ static void part_round_trip(void)
 		floors_asleep[r] = floor_round_trip(20000, true, &floors_one_cpu[r]);
 	}
 	/* Before the medians below, which sort in place. */
+	int worst = worst_run(chan, floors, runs);
+	double worst_chan = chan[worst], worst_floor = floors[worst];
 	ratio busy = ratios(chan, floors, runs), busy_ring = ratios(chan, ring_busy, runs);
 	ratio bare_floor = ratios(bare, floors, runs);
 	ratio sock = ratios(sleepy, socks, runs), pipe = ratios(sleepy, pipes, runs);
@@ -943,6 +955,10 @@ static void part_round_trip(void)
 		printf("    io_uring MSG_RING, spinning %8.0f\n", median(ring_busy, runs));
 	printf("    channel / floor: %.2f (runs %.2f-%.2f; target <= 4 in the worst run: %s)\n",
 	       busy.median, busy.lo, busy.hi, verdict(busy.hi <= 4));
+	/* Which placement of the two CPUs the worst run met: on this kind of
+	 * host the floor alone tells (docs/benchmarks.md, "Three placements"). */
+	printf("    the worst run: channel %.0f ns over a floor of %.0f ns\n", worst_chan,
+	       worst_floor);
 	printf("    the rings alone / floor: %.2f (runs %.2f-%.2f)\n", bare_floor.median,
 	       bare_floor.lo, bare_floor.hi);
 	if (have_uring)

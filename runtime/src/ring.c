@@ -154,12 +154,17 @@ bool idl_ring_ready_slow(idl_ring *r)
 
 bool idl_ring_poll(idl_ring *r)
 {
-	if (idl_ring_ready(r))
+	if (r->own != r->peer)
 		return true;
-	/* Where the next record will start: its line comes in while we wait
-	 * for the head's, not after it. */
+	/* Where the next record will start, asked for before each look at the
+	 * head, not after a look that found nothing: the producer stores the
+	 * record before the head, so the look that finds the head moved has
+	 * the record's line on its way beside it. Asked for after the look,
+	 * the line had last come a pause earlier, often before the record was
+	 * written, and came again after the head's, one crossing later
+	 * (docs/benchmarks.md, "The record's line asked for first"). */
 	__builtin_prefetch(r->data + (r->own & (r->bytes - 1)));
-	return false;
+	return idl_ring_ready_slow(r);
 }
 
 /* The rest of a record whose frame is already in f->at: its handle words

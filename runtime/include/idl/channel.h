@@ -423,9 +423,9 @@ static inline bool idl_ring_ready(idl_ring *r)
 	return r->own != r->peer || idl_ring_ready_slow(r);
 }
 /* The same for a waiter that asks again and again: when the ring is empty
- * it also prefetches the line where the next record will start, so that a
- * frame costs one cross-CPU transfer of latency, not two one after the
- * other (the head's, then the record's). */
+ * it also prefetches the line where the next record will start, before
+ * each look at the head, so that a frame costs one cross-CPU transfer of
+ * latency, not two one after the other (the head's, then the record's). */
 bool idl_ring_poll(idl_ring *r);
 /*
  * Channel setup. idl_chan_format writes a fresh channel into a zeroed
