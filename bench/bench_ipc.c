@@ -956,7 +956,8 @@ static void part_round_trip(void)
 	printf("    channel / floor: %.2f (runs %.2f-%.2f; target <= 4 in the worst run: %s)\n",
 	       busy.median, busy.lo, busy.hi, verdict(busy.hi <= 4));
 	/* Which placement of the two CPUs the worst run met: on this kind of
-	 * host the floor alone tells (docs/benchmarks.md, "Three placements"). */
+	 * host the floor alone tells (docs/benchmarks.md, "The record's line
+	 * asked for first, and three placements"). */
 	printf("    the worst run: channel %.0f ns over a floor of %.0f ns\n", worst_chan,
 	       worst_floor);
 	printf("    the rings alone / floor: %.2f (runs %.2f-%.2f)\n", bare_floor.median,
