@@ -12,6 +12,14 @@
  * answers the oldest waiting read when input comes, so that the server
  * serves every other client meanwhile. Input goes to whichever session is
  * reading, as console.idl says.
+ *
+ * Output goes the other way round: write and print put their bytes in the
+ * output queue, and a writer thread writes them to stdout in order. A
+ * write's reply waits with them (deferred) and is sent once its bytes are
+ * out. So a terminal that stops taking output (a paused terminal, a pipe
+ * nobody reads) holds up the writes, as it must, but not the server: reads,
+ * modes and sizes are still answered. A print that finds the queue full is
+ * dropped, as console.idl says; a write is refused with TOO_MANY.
  */
 #include "console.h"
 #include "hosted.h"
@@ -21,30 +29,127 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Output queued and not yet written: guarded by `output`, like everything
+ * down to the writer thread. The writer takes entries from the head, and
+ * the server thread adds them at the tail; the head entry stays where it
+ * is while the writer writes it without the lock. */
+#define MAX_OUTPUT (2u * HOSTED_CAPACITY)
+typedef struct queued_output {
+	console_console_write_token token;
+	bool answer;          /* a write's, whose session is still there: reply when written */
+	idl_session *session; /* a write's */
+	uint32_t size;
+	uint8_t data[CONSOLE_MAX_WRITE];
+} queued_output;
+static pthread_mutex_t output = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t output_queued = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER; /* the queue emptied */
+static queued_output outputs[MAX_OUTPUT];
+static uint32_t output_head, output_count;
+
+/* The next free entry at the tail, or NULL when the queue is full. */
+static queued_output *output_tail(void)
+{
+	if (output_count == MAX_OUTPUT)
+		return NULL;
+	return &outputs[(output_head + output_count) % MAX_OUTPUT];
+}
+
+static void output_push(queued_output *q, const uint8_t *data, uint32_t size)
+{
+	memcpy(q->data, data, size);
+	q->size = size;
+	output_count++;
+	pthread_cond_signal(&output_queued);
+}
 
 static int console_write(idl_request *r, const console_console_write_request *req,
                          console_console_write_reply *reply, sys_errno *error)
 {
-	(void)r;
-	if (fwrite(req->data.data, 1, req->data.size, stdout) != req->data.size ||
-	    fflush(stdout) != 0) {
-		*error = hosted_errno_from_host(errno);
-		clearerr(stdout);
-		return IDL_E_REMOTE;
+	(void)reply;
+	int err;
+	pthread_mutex_lock(&output);
+	queued_output *q = output_tail();
+	if (q == NULL) {
+		*error = SYS_ERRNO_TOO_MANY;
+		err = IDL_E_REMOTE;
+	} else {
+		/* Answered by the writer once the bytes are out. */
+		err = console_console_write_defer(r, &q->token);
+		if (err == IDL_DEFERRED) {
+			q->answer = true;
+			q->session = r->session;
+			output_push(q, req->data.data, req->data.size);
+		}
 	}
-	reply->written = req->data.size;
-	return IDL_OK;
+	pthread_mutex_unlock(&output);
+	return err;
 }
 
 static int console_print(idl_request *r, const console_console_print_request *req)
 {
 	(void)r;
-	/* One-way: output that cannot be written is dropped, as the .idl says. */
-	fwrite(req->data.data, 1, req->data.size, stdout);
-	fflush(stdout);
-	clearerr(stdout);
+	pthread_mutex_lock(&output);
+	queued_output *q = output_tail();
+	if (q != NULL) { /* one-way: output that does not fit is dropped, as the .idl says */
+		q->answer = false;
+		q->session = NULL;
+		output_push(q, req->data.data, req->data.size);
+	}
+	pthread_mutex_unlock(&output);
 	return IDL_OK;
+}
+
+/* Writes all of data to stdout; 0, or the errno of the write that failed. */
+static int write_all(const uint8_t *data, uint32_t size)
+{
+	while (size > 0) {
+		ssize_t n = write(STDOUT_FILENO, data, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		data += n;
+		size -= (uint32_t)n;
+	}
+	return 0;
+}
+
+/* The writer thread: the output queue to stdout, oldest first, for as
+ * long as the process lives. */
+static void *writer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&output);
+		while (output_count == 0)
+			pthread_cond_wait(&output_queued, &output);
+		queued_output *q = &outputs[output_head];
+		pthread_mutex_unlock(&output);
+		int failed = write_all(q->data, q->size);
+		pthread_mutex_lock(&output);
+		if (q->answer) {
+			int err;
+			if (failed != 0) {
+				err = console_console_write_reply_error(
+				    &q->token, hosted_errno_from_host(failed));
+			} else {
+				console_console_write_reply reply = {.written = q->size};
+				err = console_console_write_reply_ok(&q->token, &reply);
+			}
+			if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
+				fprintf(stderr, "idl-console-server: write reply: %s\n",
+				        idl_error_name(err));
+		}
+		output_head = (output_head + 1) % MAX_OUTPUT;
+		if (--output_count == 0)
+			pthread_cond_broadcast(&output_written);
+		pthread_mutex_unlock(&output);
+	}
+	return NULL;
 }
 
 /* What the reader took from stdin and no read has yet: guarded by `input`,
@@ -147,7 +252,22 @@ static int console_read(idl_request *r, const console_console_read_request *req,
 	return err;
 }
 
-/* A session that ended waits no more: its tokens are spent. */
+/* Before the process ends: output taken is output written, unless stdout
+ * has stopped taking it for `seconds`. */
+static void finish_output(int seconds)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += seconds;
+	int waited = 0;
+	pthread_mutex_lock(&output);
+	while (output_count > 0 && waited != ETIMEDOUT)
+		waited = pthread_cond_timedwait(&output_written, &output, &deadline);
+	pthread_mutex_unlock(&output);
+}
+
+/* A session that ended waits no more: its tokens are spent. Its queued
+ * output is still written; only its replies are not sent. */
 static void session_close(void *ctx, idl_session *session, int reason)
 {
 	(void)ctx;
@@ -159,6 +279,13 @@ static void session_close(void *ctx, idl_session *session, int reason)
 			waiting[kept++] = waiting[i];
 	waiting_count = kept;
 	pthread_mutex_unlock(&input);
+	pthread_mutex_lock(&output);
+	for (uint32_t i = 0; i < output_count; i++) {
+		queued_output *q = &outputs[(output_head + i) % MAX_OUTPUT];
+		if (q->answer && q->session == session)
+			q->answer = false;
+	}
+	pthread_mutex_unlock(&output);
 }
 
 /* Reads stdin up to and with a newline, at most max bytes: counted, so
@@ -276,11 +403,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pthread_detach(reader_thread); /* ends with stdin, or with the process */
+	pthread_t writer_thread;
+	if (pthread_create(&writer_thread, NULL, writer, NULL) != 0) {
+		fprintf(stderr, "idl-console-server: cannot start the writer\n");
+		idl_linux_server_close(&ls);
+		return 1;
+	}
+	pthread_detach(writer_thread); /* ends with the process */
 	idl_linux_server_stop_on_signals(&ls);
 	fprintf(stderr, "idl-console-server: serving \"%s\"\n", name);
 	err = idl_linux_server_run(&ls);
 	if (err != IDL_OK)
 		fprintf(stderr, "idl-console-server: %s\n", idl_error_name(err));
+	finish_output(2);
 	idl_linux_server_close(&ls);
 	return err == IDL_OK ? 0 : 1;
 }

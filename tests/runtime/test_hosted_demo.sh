@@ -5,7 +5,8 @@
 # print: a small file (read), a 100 KiB file (read_shared into a memfd,
 # compared with cmp), a directory of 100 entries (readdir in two batches),
 # stat, console print and readline (and a readline that waits for input
-# while another client is served), typed errors, and paths that try to
+# while another client is served, and one answered while the console's
+# output is stalled), typed errors, and paths that try to
 # leave the served directory. The servers get names unique to this run, and
 # are always stopped.
 set -u
@@ -15,11 +16,13 @@ fs_pid=
 console_pid=
 console2_pid=
 reader_pid=
+drain_pid=
 cleanup() {
 	[ -n "$fs_pid" ] && kill "$fs_pid" 2>/dev/null
 	[ -n "$console_pid" ] && kill "$console_pid" 2>/dev/null
 	[ -n "$console2_pid" ] && kill "$console2_pid" 2>/dev/null
 	[ -n "$reader_pid" ] && kill "$reader_pid" 2>/dev/null
+	[ -n "$drain_pid" ] && kill "$drain_pid" 2>/dev/null
 	wait
 	rm -rf "$tmp"
 }
@@ -151,6 +154,47 @@ kill "$console2_pid"
 wait "$console2_pid" || fail "console server 2 exited with $?"
 console2_pid=
 [ "$(cat "$tmp/console2.out")" = "while a read waits" ] || fail "console 2 output"
+IDL_CONSOLE_NAME=test-console-$$
+
+# Output that stalls holds up the writes, not the console: a third console
+# writes into a pipe that nobody reads until a client's 100000-byte print
+# has filled it (64 KiB) and waits; a readline must still be answered
+# meanwhile. Then the pipe is read, and every byte of the print is there.
+IDL_CONSOLE_NAME=test-console4-$$
+mkfifo "$tmp/console4.in" "$tmp/console4.out"
+"$bin/idl-console-server" <"$tmp/console4.in" >"$tmp/console4.out" 2>"$tmp/console4.log" &
+console2_pid=$!
+exec 3>"$tmp/console4.in"  # its input's writer end, held open
+exec 4<"$tmp/console4.out" # its output's reader end, not read yet
+n=0
+until grep -q serving "$tmp/console4.log"; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && break
+	sleep 0.05
+done
+long=$(head -c 100000 /dev/zero | tr '\000' x)
+"$bin/idl-client" print "$long" >"$tmp/stalled.out" 2>&1 &
+reader_pid=$!
+sleep 0.5 # so that the print has filled the pipe when the readline comes
+kill -0 "$reader_pid" 2>/dev/null || fail "stalled output: the print did not wait"
+echo "served while output stalls" >&3
+timeout 5 "$bin/idl-client" readline >"$tmp/out" 2>"$tmp/err" ||
+	fail "readline while output stalls: $(cat "$tmp/err")"
+[ "$(cat "$tmp/out")" = "served while output stalls" ] ||
+	fail "readline while output stalls: $(cat "$tmp/out")"
+cat <&4 >"$tmp/console4.got" &
+drain_pid=$!
+exec 4<&-
+wait "$reader_pid" || fail "the print that waited for the pipe: exit $?, $(cat "$tmp/stalled.out")"
+reader_pid=
+exec 3>&-
+kill "$console2_pid"
+wait "$console2_pid" || fail "console server 4 exited with $?"
+console2_pid=
+wait "$drain_pid"
+drain_pid=
+[ "$(cat "$tmp/console4.got")" = "$long" ] ||
+	fail "stalled output: $(wc -c <"$tmp/console4.got") bytes came out, not the print's 100001"
 IDL_CONSOLE_NAME=test-console-$$
 
 # A console server started with its stdout closed prints into /dev/null,
