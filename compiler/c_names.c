@@ -278,11 +278,18 @@ static void claim_c_own(checker *s)
 	    "virtual",          "xor",      "xor_eq"};
 	/* Macros of headers that idl_wire.h pulls in besides its own: gcc's
 	 * <emmintrin.h> includes <stdlib.h> (through <mm_malloc.h>), even when
-	 * freestanding; and the names gcc predefines in its default (GNU)
-	 * modes. */
+	 * freestanding; and the names gcc and clang predefine in their default
+	 * (GNU) modes for the targets a kernel is built for: Linux and other
+	 * Unix toolchains, 32-bit x86, MIPS, SPARC and Solaris, 32-bit
+	 * PowerPC, m68k (by CPU), VAX and MinGW. (`clang --target=T -std=gnu11
+	 * -dM -E` lists them; gcc's come from builtin_define_std in its target
+	 * headers.) */
 	static const char *const stdlib_macros[] = {"EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
 	                                            "MB_CUR_MAX"};
-	static const char *const gnu_predefined[] = {"linux", "unix", "i386"};
+	static const char *const gnu_predefined[] = {
+	    "linux",   "unix",    "i386",    "mips", "MIPSEB",  "MIPSEL",  "sparc",
+	    "sun",     "PPC",     "powerpc", "m68k", "mc68000", "mc68010", "mc68020",
+	    "mc68030", "mc68040", "mc68060", "vax",  "WIN32",   "WIN64",   "WINNT"};
 	const char *const library = "the C standard library";
 	claim_all(s, standard, COUNT(standard), library, (loc){0});
 	claim_all(s, parameters, COUNT(parameters), "a parameter of generated functions", (loc){0});
@@ -290,8 +297,8 @@ static void claim_c_own(checker *s)
 	claim_all(s, least_fast_limits, COUNT(least_fast_limits), library, (loc){0});
 	claim_all(s, other_macros, COUNT(other_macros), library, (loc){0});
 	claim_all(s, stdlib_macros, COUNT(stdlib_macros), library, (loc){0});
-	claim_all(s, gnu_predefined, COUNT(gnu_predefined), "gcc's GNU modes (a predefined macro)",
-	          (loc){0});
+	claim_all(s, gnu_predefined, COUNT(gnu_predefined),
+	          "the GNU mode of gcc or clang (a predefined macro)", (loc){0});
 	claim_all(s, cpp_keywords, COUNT(cpp_keywords), "C++", (loc){0});
 	claim_all(s, more_cpp_keywords, COUNT(more_cpp_keywords), "C++", (loc){0});
 }
