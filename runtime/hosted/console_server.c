@@ -14,12 +14,13 @@
  * reading, as console.idl says.
  *
  * Output goes the other way round: write and print put their bytes in the
- * output queue, and a writer thread writes them to stdout in order. A
- * write's reply waits with them (deferred) and is sent once its bytes are
- * out. So a terminal that stops taking output (a paused terminal, a pipe
- * nobody reads) holds up the writes, as it must, but not the server: reads,
- * modes and sizes are still answered. A print that finds the queue full is
- * dropped, as console.idl says; a write is refused with TOO_MANY.
+ * output ring (256 KiB), and a writer thread writes them to stdout in
+ * order, as much at a time as there is. A write's reply waits (deferred)
+ * until its last byte is out. So a terminal that stops taking output (a
+ * paused terminal, a pipe nobody reads) holds up the writes, as it must,
+ * but not the server: reads, modes and sizes are still answered. A print
+ * that finds no room is dropped, as console.idl says; a write is refused
+ * with TOO_MANY.
  */
 #include "console.h"
 #include "hosted.h"
@@ -32,57 +33,70 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Output queued and not yet written: guarded by `output`, like everything
- * down to the writer thread. The writer takes entries from the head, and
- * the server thread adds them at the tail; the head entry stays where it
- * is while the writer writes it without the lock. */
-#define MAX_OUTPUT (2u * HOSTED_CAPACITY)
-typedef struct queued_output {
+/* Output taken and not yet written, as bytes in a ring, and the writes
+ * whose replies wait for their last byte: guarded by `output`, like
+ * everything down to the writer thread. Positions count bytes from the
+ * start and never wrap; the byte at position p sits at p % OUTPUT_BYTES.
+ * The writer reads from output_start on without the lock; the server
+ * thread only adds at output_end, which stays within OUTPUT_BYTES of it. */
+#define OUTPUT_BYTES (256u * 1024u)
+#define MAX_WRITES   (4u * HOSTED_CAPACITY)
+typedef struct waiting_write {
 	console_console_write_token token;
-	bool answer;          /* a write's, whose session is still there: reply when written */
-	idl_session *session; /* a write's */
+	bool answer; /* false once its session ended: its token is spent */
+	idl_session *session;
+	uint64_t end; /* the position after its last byte */
 	uint32_t size;
-	uint8_t data[CONSOLE_MAX_WRITE];
-} queued_output;
+	int error; /* errno of a failed write of any of its bytes, 0 if none */
+} waiting_write;
 static pthread_mutex_t output = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t output_queued = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER; /* the queue emptied */
-static queued_output outputs[MAX_OUTPUT];
-static uint32_t output_head, output_count;
+static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER; /* the ring emptied */
+static uint8_t output_bytes[OUTPUT_BYTES];
+static uint64_t output_start, output_end;
+static waiting_write writes[MAX_WRITES];
+static uint32_t writes_head, writes_count;
 
-/* The next free entry at the tail, or NULL when the queue is full. */
-static queued_output *output_tail(void)
+static bool output_fits(uint32_t size)
 {
-	if (output_count == MAX_OUTPUT)
-		return NULL;
-	return &outputs[(output_head + output_count) % MAX_OUTPUT];
+	return output_end - output_start + size <= OUTPUT_BYTES;
 }
 
-static void output_push(queued_output *q, const uint8_t *data, uint32_t size)
+static void output_append(const uint8_t *data, uint32_t size)
 {
-	memcpy(q->data, data, size);
-	q->size = size;
-	output_count++;
+	uint32_t at = (uint32_t)(output_end % OUTPUT_BYTES);
+	uint32_t first = size < OUTPUT_BYTES - at ? size : OUTPUT_BYTES - at;
+	memcpy(output_bytes + at, data, first);
+	memcpy(output_bytes, data + first, size - first);
+	output_end += size;
 	pthread_cond_signal(&output_queued);
 }
 
 static int console_write(idl_request *r, const console_console_write_request *req,
                          console_console_write_reply *reply, sys_errno *error)
 {
-	(void)reply;
+	uint32_t size = req->data.size;
+	if (size == 0) { /* nothing to wait for */
+		reply->written = 0;
+		return IDL_OK;
+	}
 	int err;
 	pthread_mutex_lock(&output);
-	queued_output *q = output_tail();
-	if (q == NULL) {
+	if (!output_fits(size) || writes_count == MAX_WRITES) {
 		*error = SYS_ERRNO_TOO_MANY;
 		err = IDL_E_REMOTE;
 	} else {
-		/* Answered by the writer once the bytes are out. */
-		err = console_console_write_defer(r, &q->token);
+		/* Answered by the writer once its last byte is out. */
+		waiting_write *w = &writes[(writes_head + writes_count) % MAX_WRITES];
+		err = console_console_write_defer(r, &w->token);
 		if (err == IDL_DEFERRED) {
-			q->answer = true;
-			q->session = r->session;
-			output_push(q, req->data.data, req->data.size);
+			output_append(req->data.data, size);
+			w->answer = true;
+			w->session = r->session;
+			w->end = output_end;
+			w->size = size;
+			w->error = 0;
+			writes_count++;
 		}
 	}
 	pthread_mutex_unlock(&output);
@@ -93,59 +107,76 @@ static int console_print(idl_request *r, const console_console_print_request *re
 {
 	(void)r;
 	pthread_mutex_lock(&output);
-	queued_output *q = output_tail();
-	if (q != NULL) { /* one-way: output that does not fit is dropped, as the .idl says */
-		q->answer = false;
-		q->session = NULL;
-		output_push(q, req->data.data, req->data.size);
-	}
+	/* One-way: output that does not fit is dropped, as the .idl says. */
+	if (req->data.size > 0 && output_fits(req->data.size))
+		output_append(req->data.data, req->data.size);
 	pthread_mutex_unlock(&output);
 	return IDL_OK;
 }
 
-/* Writes all of data to stdout; 0, or the errno of the write that failed. */
-static int write_all(const uint8_t *data, uint32_t size)
+/* The bytes from `from` on, `n` of them, could not be written: each write
+ * with a byte among them fails with `err`. */
+static void writes_failed(uint64_t from, uint32_t n, int err)
 {
-	while (size > 0) {
-		ssize_t n = write(STDOUT_FILENO, data, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		data += n;
-		size -= (uint32_t)n;
+	for (uint32_t i = 0; i < writes_count; i++) {
+		waiting_write *w = &writes[(writes_head + i) % MAX_WRITES];
+		if (w->end > from && w->end - w->size < from + n && w->error == 0)
+			w->error = err;
 	}
-	return 0;
 }
 
-/* The writer thread: the output queue to stdout, oldest first, for as
- * long as the process lives. */
+/* Answers the writes whose last byte is out, oldest first. */
+static void answer_written(void)
+{
+	while (writes_count > 0 && writes[writes_head].end <= output_start) {
+		waiting_write *w = &writes[writes_head];
+		writes_head = (writes_head + 1) % MAX_WRITES;
+		writes_count--;
+		if (!w->answer)
+			continue;
+		int err;
+		if (w->error != 0) {
+			err = console_console_write_reply_error(&w->token,
+			                                        hosted_errno_from_host(w->error));
+		} else {
+			console_console_write_reply reply = {.written = w->size};
+			err = console_console_write_reply_ok(&w->token, &reply);
+		}
+		if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
+			fprintf(stderr, "idl-console-server: write reply: %s\n",
+			        idl_error_name(err));
+	}
+}
+
+/* The writer thread: the ring to stdout, as much as is there and
+ * contiguous in one write(2), for as long as the process lives. A write
+ * that fails drops what it was given. */
 static void *writer(void *arg)
 {
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&output);
-		while (output_count == 0)
+		while (output_start == output_end)
 			pthread_cond_wait(&output_queued, &output);
-		queued_output *q = &outputs[output_head];
+		uint64_t from = output_start;
+		uint32_t at = (uint32_t)(from % OUTPUT_BYTES);
+		uint64_t pending = output_end - from;
+		uint32_t chunk =
+		    pending < OUTPUT_BYTES - at ? (uint32_t)pending : OUTPUT_BYTES - at;
 		pthread_mutex_unlock(&output);
-		int failed = write_all(q->data, q->size);
+		ssize_t n;
+		do
+			n = write(STDOUT_FILENO, output_bytes + at, chunk);
+		while (n < 0 && errno == EINTR);
+		int failed = n < 0 ? errno : EIO;
 		pthread_mutex_lock(&output);
-		if (q->answer) {
-			int err;
-			if (failed != 0) {
-				err = console_console_write_reply_error(
-				    &q->token, hosted_errno_from_host(failed));
-			} else {
-				console_console_write_reply reply = {.written = q->size};
-				err = console_console_write_reply_ok(&q->token, &reply);
-			}
-			if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
-				fprintf(stderr, "idl-console-server: write reply: %s\n",
-				        idl_error_name(err));
+		if (n <= 0) {
+			writes_failed(from, chunk, failed);
+			n = chunk;
 		}
-		output_head = (output_head + 1) % MAX_OUTPUT;
-		if (--output_count == 0)
+		output_start = from + (uint64_t)n;
+		answer_written();
+		if (output_start == output_end)
 			pthread_cond_broadcast(&output_written);
 		pthread_mutex_unlock(&output);
 	}
@@ -261,7 +292,7 @@ static void finish_output(int seconds)
 	deadline.tv_sec += seconds;
 	int waited = 0;
 	pthread_mutex_lock(&output);
-	while (output_count > 0 && waited != ETIMEDOUT)
+	while (output_start != output_end && waited != ETIMEDOUT)
 		waited = pthread_cond_timedwait(&output_written, &output, &deadline);
 	pthread_mutex_unlock(&output);
 }
@@ -280,10 +311,10 @@ static void session_close(void *ctx, idl_session *session, int reason)
 	waiting_count = kept;
 	pthread_mutex_unlock(&input);
 	pthread_mutex_lock(&output);
-	for (uint32_t i = 0; i < output_count; i++) {
-		queued_output *q = &outputs[(output_head + i) % MAX_OUTPUT];
-		if (q->answer && q->session == session)
-			q->answer = false;
+	for (uint32_t i = 0; i < writes_count; i++) {
+		waiting_write *w = &writes[(writes_head + i) % MAX_WRITES];
+		if (w->session == session)
+			w->answer = false;
 	}
 	pthread_mutex_unlock(&output);
 }

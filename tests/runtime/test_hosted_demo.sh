@@ -195,6 +195,7 @@ wait "$drain_pid"
 drain_pid=
 [ "$(cat "$tmp/console4.got")" = "$long" ] ||
 	fail "stalled output: $(wc -c <"$tmp/console4.got") bytes came out, not the print's 100001"
+grep -q "reply" "$tmp/console4.log" && fail "stalled output: $(cat "$tmp/console4.log")"
 IDL_CONSOLE_NAME=test-console-$$
 
 # A console server started with its stdout closed prints into /dev/null,
