@@ -6,6 +6,8 @@
  *     idl-client ls PATH         list a directory, a readdir batch at a time
  *     idl-client stat PATH       print what stat says about a file
  *     idl-client print TEXT...   write TEXT to the console, with a newline
+ *     idl-client log TEXT...     the same as one-way prints, which the console
+ *                                drops when it has no room for them
  *     idl-client readline        read one line from the console, print it
  *
  * The servers are found by name: $IDL_FS_NAME (default "fs") and
@@ -259,6 +261,42 @@ static int cmd_print(idl_endpoint *ep, int argc, char **argv)
 	return argc == 0 ? console_write(ep, "\n", 1) : 0;
 }
 
+static int console_log(idl_endpoint *ep, const char *text, size_t n)
+{
+	while (n > 0) {
+		uint32_t chunk = n < CONSOLE_MAX_WRITE ? (uint32_t)n : CONSOLE_MAX_WRITE;
+		console_console_print_request req = {
+		    .data = {.size = chunk, .data = (const uint8_t *)text}};
+		int err = console_console_print(ep, &req);
+		if (err != IDL_OK)
+			return failed("print", "console", err, 0);
+		text += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+/* One-way prints, then one call: the console takes a channel's frames in
+ * order, so when the call is answered it has taken (or dropped) them all. */
+static int cmd_log(idl_endpoint *ep, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		int status = console_log(ep, argv[i], strlen(argv[i]));
+		if (status == 0)
+			status = console_log(ep, i + 1 < argc ? " " : "\n", 1);
+		if (status != 0)
+			return status;
+	}
+	if (argc == 0 && console_log(ep, "\n", 1) != 0)
+		return 1;
+	console_console_get_mode_request req = {0};
+	console_console_get_mode_reply_buffer rb;
+	const console_console_get_mode_reply *reply;
+	sys_errno error;
+	int err = console_console_get_mode(ep, &req, &rb, &reply, &error);
+	return err == IDL_OK ? 0 : failed("get_mode", "console", err, error);
+}
+
 static int cmd_readline(idl_endpoint *ep)
 {
 	console_console_read_request req = {.max = CONSOLE_MAX_READ};
@@ -275,8 +313,10 @@ static int cmd_readline(idl_endpoint *ep)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s cat PATH | ls PATH | stat PATH | print TEXT... | readline\n",
-	        program);
+	fprintf(
+	    stderr,
+	    "usage: %s cat PATH | ls PATH | stat PATH | print TEXT... | log TEXT... | readline\n",
+	    program);
 	return 2;
 }
 
@@ -286,7 +326,8 @@ int main(int argc, char **argv)
 		return usage();
 	const char *cmd = argv[1];
 	bool fs_cmd = strcmp(cmd, "cat") == 0 || strcmp(cmd, "ls") == 0 || strcmp(cmd, "stat") == 0;
-	bool console_cmd = strcmp(cmd, "print") == 0 || strcmp(cmd, "readline") == 0;
+	bool console_cmd =
+	    strcmp(cmd, "print") == 0 || strcmp(cmd, "log") == 0 || strcmp(cmd, "readline") == 0;
 	if ((fs_cmd && argc != 3) || (strcmp(cmd, "readline") == 0 && argc != 2) ||
 	    (!fs_cmd && !console_cmd))
 		return usage();
@@ -305,6 +346,8 @@ int main(int argc, char **argv)
 		status = cmd_stat(ep, argv[2]);
 	else if (strcmp(cmd, "print") == 0)
 		status = cmd_print(ep, argc - 2, argv + 2);
+	else if (strcmp(cmd, "log") == 0)
+		status = cmd_log(ep, argc - 2, argv + 2);
 	else
 		status = cmd_readline(ep);
 	idl_linux_conn_close(&c);

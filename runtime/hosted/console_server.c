@@ -18,9 +18,10 @@
  * order, as much at a time as there is. A write's reply waits (deferred)
  * until its last byte is out. So a terminal that stops taking output (a
  * paused terminal, a pipe nobody reads) holds up the writes, as it must,
- * but not the server: reads, modes and sizes are still answered. A print
- * that finds no room is dropped, as console.idl says; a write is refused
- * with TOO_MANY.
+ * but not the server: reads, modes and sizes are still answered. When the
+ * ring is full the server waits for the writer while it makes progress;
+ * once stdout has taken no bytes for 100 ms, a print that finds no room is
+ * dropped, as console.idl says, and a write is refused with TOO_MANY.
  */
 #include "console.h"
 #include "hosted.h"
@@ -52,14 +53,53 @@ typedef struct waiting_write {
 static pthread_mutex_t output = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t output_queued = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER; /* the ring emptied */
+static pthread_cond_t output_room = PTHREAD_COND_INITIALIZER;    /* some of it was written */
 static uint8_t output_bytes[OUTPUT_BYTES];
 static uint64_t output_start, output_end;
+static uint64_t writing_since_ns; /* when the writer's write(2) began; 0 when not in one */
 static waiting_write writes[MAX_WRITES];
 static uint32_t writes_head, writes_count;
 
 static bool output_fits(uint32_t size)
 {
 	return output_end - output_start + size <= OUTPUT_BYTES;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* How long one write(2) may take before stdout counts as stalled. */
+#define STALLED_NS 100000000u
+
+/*
+ * Room for `size` bytes in the ring (with `output` held): true when there
+ * is, at once or after waiting for the writer; false when stdout is
+ * stalled (the writer's write(2) has taken STALLED_NS and more). A full
+ * ring whose writer makes progress is only a writer that has not had the
+ * CPU yet (the server and a client busy on both, say): waiting here lets
+ * it run, so that output is lost only to a terminal that stopped taking
+ * it, never to a burst.
+ */
+static bool output_room_for(uint32_t size)
+{
+	while (!output_fits(size)) {
+		uint64_t now = now_ns();
+		if (writing_since_ns != 0 && now - writing_since_ns >= STALLED_NS)
+			return false;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 10000000; /* 10 ms, then look at the writer again */
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&output_room, &output, &until);
+	}
+	return true;
 }
 
 static void output_append(const uint8_t *data, uint32_t size)
@@ -82,7 +122,7 @@ static int console_write(idl_request *r, const console_console_write_request *re
 	}
 	int err;
 	pthread_mutex_lock(&output);
-	if (!output_fits(size) || writes_count == MAX_WRITES) {
+	if (writes_count == MAX_WRITES || !output_room_for(size)) {
 		*error = SYS_ERRNO_TOO_MANY;
 		err = IDL_E_REMOTE;
 	} else {
@@ -108,7 +148,7 @@ static int console_print(idl_request *r, const console_console_print_request *re
 	(void)r;
 	pthread_mutex_lock(&output);
 	/* One-way: output that does not fit is dropped, as the .idl says. */
-	if (req->data.size > 0 && output_fits(req->data.size))
+	if (req->data.size > 0 && output_room_for(req->data.size))
 		output_append(req->data.data, req->data.size);
 	pthread_mutex_unlock(&output);
 	return IDL_OK;
@@ -163,6 +203,7 @@ static void *writer(void *arg)
 		uint64_t pending = output_end - from;
 		uint32_t chunk =
 		    pending < OUTPUT_BYTES - at ? (uint32_t)pending : OUTPUT_BYTES - at;
+		writing_since_ns = now_ns();
 		pthread_mutex_unlock(&output);
 		ssize_t n;
 		do
@@ -170,11 +211,13 @@ static void *writer(void *arg)
 		while (n < 0 && errno == EINTR);
 		int failed = n < 0 ? errno : EIO;
 		pthread_mutex_lock(&output);
+		writing_since_ns = 0;
 		if (n <= 0) {
 			writes_failed(from, chunk, failed);
 			n = chunk;
 		}
 		output_start = from + (uint64_t)n;
+		pthread_cond_broadcast(&output_room);
 		answer_written();
 		if (output_start == output_end)
 			pthread_cond_broadcast(&output_written);
