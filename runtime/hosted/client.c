@@ -249,16 +249,19 @@ static int console_write(idl_endpoint *ep, const char *text, size_t n)
 	return 0;
 }
 
-static int cmd_print(idl_endpoint *ep, int argc, char **argv)
+/* The words of argv as one line, through `send` (console_write or
+ * console_log). */
+static int send_line(idl_endpoint *ep, int argc, char **argv,
+                     int (*send)(idl_endpoint *, const char *, size_t))
 {
 	for (int i = 0; i < argc; i++) {
-		int status = console_write(ep, argv[i], strlen(argv[i]));
+		int status = send(ep, argv[i], strlen(argv[i]));
 		if (status == 0)
-			status = console_write(ep, i + 1 < argc ? " " : "\n", 1);
+			status = send(ep, i + 1 < argc ? " " : "\n", 1);
 		if (status != 0)
 			return status;
 	}
-	return argc == 0 ? console_write(ep, "\n", 1) : 0;
+	return argc == 0 ? send(ep, "\n", 1) : 0;
 }
 
 static int console_log(idl_endpoint *ep, const char *text, size_t n)
@@ -280,15 +283,9 @@ static int console_log(idl_endpoint *ep, const char *text, size_t n)
  * order, so when the call is answered it has taken (or dropped) them all. */
 static int cmd_log(idl_endpoint *ep, int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++) {
-		int status = console_log(ep, argv[i], strlen(argv[i]));
-		if (status == 0)
-			status = console_log(ep, i + 1 < argc ? " " : "\n", 1);
-		if (status != 0)
-			return status;
-	}
-	if (argc == 0 && console_log(ep, "\n", 1) != 0)
-		return 1;
+	int status = send_line(ep, argc, argv, console_log);
+	if (status != 0)
+		return status;
 	console_console_get_mode_request req = {0};
 	console_console_get_mode_reply_buffer rb;
 	const console_console_get_mode_reply *reply;
@@ -345,7 +342,7 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "stat") == 0)
 		status = cmd_stat(ep, argv[2]);
 	else if (strcmp(cmd, "print") == 0)
-		status = cmd_print(ep, argc - 2, argv + 2);
+		status = send_line(ep, argc - 2, argv + 2, console_write);
 	else if (strcmp(cmd, "log") == 0)
 		status = cmd_log(ep, argc - 2, argv + 2);
 	else

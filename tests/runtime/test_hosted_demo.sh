@@ -60,17 +60,23 @@ printf 'first\000line\nsecond line\n' >"$tmp/console.in"
 fs_pid=$!
 "$bin/idl-console-server" <"$tmp/console.in" >"$tmp/console.out" 2>"$tmp/console.log" &
 console_pid=$!
-# Ready once each has said it serves (5 s at most).
-n=0
-until grep -q serving "$tmp/fs.log" && grep -q serving "$tmp/console.log"; do
-	n=$((n + 1))
-	if [ $n -gt 100 ]; then
-		cat "$tmp/fs.log" "$tmp/console.log"
-		echo "FAIL: the servers did not start"
-		exit 1
-	fi
-	sleep 0.05
-done
+# Waits until a server has said in its log that it serves (5 s at most).
+# The log appears only once the server's redirections are open, which for
+# a FIFO on its stdin or stdout is when the other end is.
+wait_serving() {
+	n=0
+	until grep -q serving "$1" 2>/dev/null; do
+		n=$((n + 1))
+		if [ $n -gt 100 ]; then
+			cat "$1"
+			echo "FAIL: a server did not start"
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+wait_serving "$tmp/fs.log"
+wait_serving "$tmp/console.log"
 
 client() {
 	"$bin/idl-client" "$@" >"$tmp/out" 2>"$tmp/err"
@@ -133,12 +139,7 @@ mkfifo "$tmp/console2.in"
 "$bin/idl-console-server" <"$tmp/console2.in" >"$tmp/console2.out" 2>"$tmp/console2.log" &
 console2_pid=$!
 exec 3>"$tmp/console2.in" # the writer end, held open
-n=0
-until grep -q serving "$tmp/console2.log"; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.05
-done
+wait_serving "$tmp/console2.log"
 "$bin/idl-client" readline >"$tmp/waiting.out" 2>&1 &
 reader_pid=$!
 sleep 0.3 # so that the readline waits when the print comes (the checks pass either way)
@@ -166,12 +167,7 @@ mkfifo "$tmp/console4.in" "$tmp/console4.out"
 console2_pid=$!
 exec 3>"$tmp/console4.in"  # its input's writer end, held open
 exec 4<"$tmp/console4.out" # its output's reader end, not read yet
-n=0
-until grep -q serving "$tmp/console4.log"; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.05
-done
+wait_serving "$tmp/console4.log"
 long=$(head -c 100000 /dev/zero | tr '\000' x)
 "$bin/idl-client" print "$long" >"$tmp/stalled.out" 2>&1 &
 reader_pid=$!
