@@ -65,11 +65,15 @@ static bool output_fits(uint32_t size)
 	return output_end - output_start + size <= OUTPUT_BYTES;
 }
 
-static uint64_t now_ns(void)
+/* The time `ns` from now on the clock pthread_cond_timedwait reads. */
+static struct timespec wall_clock_in(uint64_t ns)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+	clock_gettime(CLOCK_REALTIME, &t);
+	uint64_t nsec = (uint64_t)t.tv_nsec + ns;
+	t.tv_sec += (time_t)(nsec / 1000000000u);
+	t.tv_nsec = (long)(nsec % 1000000000u);
+	return t;
 }
 
 /* How long one write(2) may take before stdout counts as stalled. */
@@ -87,16 +91,10 @@ static uint64_t now_ns(void)
 static bool output_room_for(uint32_t size)
 {
 	while (!output_fits(size)) {
-		uint64_t now = now_ns();
-		if (writing_since_ns != 0 && now - writing_since_ns >= STALLED_NS)
+		if (writing_since_ns != 0 && idl_os_now_ns() - writing_since_ns >= STALLED_NS)
 			return false;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 10000000; /* 10 ms, then look at the writer again */
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		/* 10 ms, then look at the writer again. */
+		struct timespec until = wall_clock_in(10000000u);
 		pthread_cond_timedwait(&output_room, &output, &until);
 	}
 	return true;
@@ -203,7 +201,7 @@ static void *writer(void *arg)
 		uint64_t pending = output_end - from;
 		uint32_t chunk =
 		    pending < OUTPUT_BYTES - at ? (uint32_t)pending : OUTPUT_BYTES - at;
-		writing_since_ns = now_ns();
+		writing_since_ns = idl_os_now_ns();
 		pthread_mutex_unlock(&output);
 		ssize_t n;
 		do
@@ -330,9 +328,7 @@ static int console_read(idl_request *r, const console_console_read_request *req,
  * has stopped taking it for `seconds`. */
 static void finish_output(int seconds)
 {
-	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += seconds;
+	struct timespec deadline = wall_clock_in((uint64_t)seconds * 1000000000u);
 	int waited = 0;
 	pthread_mutex_lock(&output);
 	while (output_start != output_end && waited != ETIMEDOUT)
