@@ -92,15 +92,27 @@ static void port_fence_clients(void *ctx)
 static const idl_server_port port_fencing = {port_sleep, port_interrupt, port_fence_clients};
 static const idl_server_port port_plain = {port_sleep, port_interrupt, NULL};
 
-/* Sessions of a client that are set up or served (acceptor's estimate:
- * the server thread frees slots meanwhile). */
-static uint32_t sessions_of(idl_linux_server *ls, uint64_t client)
+/* Whether a new session of `client`, of the user `user` (-1: unknown),
+ * stays within the limits per client and per user. It counts the sessions
+ * set up or served: the acceptor's estimate, since the server thread
+ * frees slots meanwhile. */
+static bool within_share(idl_linux_server *ls, uint64_t client, int64_t user)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < ls->server.capacity; i++)
-		if (atomic_load(&ls->conns[i].state) != CONN_FREE && ls->conns[i].client == client)
-			n++;
-	return n;
+	uint32_t per_client = atomic_load(&ls->sessions_per_client);
+	uint32_t per_user = atomic_load(&ls->sessions_per_user);
+	if (client == 0 || per_client == 0)
+		per_client = UINT32_MAX;
+	if (user < 0 || per_user == 0)
+		per_user = UINT32_MAX;
+	uint32_t of_client = 0, of_user = 0;
+	for (uint32_t i = 0; i < ls->server.capacity; i++) {
+		const idl_linux_conn *c = &ls->conns[i];
+		if (atomic_load(&c->state) == CONN_FREE)
+			continue;
+		of_client += c->client == client;
+		of_user += c->user == user;
+	}
+	return of_client < per_client && of_user < per_user;
 }
 
 /* A slot of our own, CONN_FREE to CONN_SETUP; capacity when none is free. */
@@ -139,14 +151,14 @@ static void close_kick(idl_linux_server *ls, idl_linux_conn *c)
 
 /* Sets up a client's channel on sock and says hello; then hands it to the
  * server thread. Any thread. */
-static int set_up(idl_linux_server *ls, int sock, uint64_t client)
+static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 {
-	uint32_t limit = atomic_load(&ls->sessions_per_client);
 	uint32_t slot = ls->server.capacity;
-	if (limit == 0 || client == 0 || sessions_of(ls, client) < limit)
+	if (within_share(ls, client, user))
 		slot = claim_slot(ls);
 	if (slot == ls->server.capacity) {
-		/* Full, or the client's share is taken: it sees the hang-up. */
+		/* Full, or the client's or its user's share is taken: it sees
+		 * the hang-up. */
 		atomic_fetch_add(&ls->refused, 1);
 		close(sock);
 		return IDL_E_BUFFER;
@@ -154,6 +166,7 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client)
 	idl_linux_conn *c = &ls->conns[slot];
 	c->sock = sock;
 	c->client = client;
+	c->user = user;
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
@@ -287,7 +300,7 @@ static void take_connection(idl_linux_server *ls, int sock)
 		close(sock);
 		return;
 	}
-	(void)set_up(ls, sock, client_of(who));
+	(void)set_up(ls, sock, client_of(who), who != NULL ? (int64_t)who->uid : -1);
 }
 
 static void *acceptor(void *arg)
@@ -488,6 +501,11 @@ void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n)
 	atomic_store(&ls->sessions_per_client, n);
 }
 
+void idl_linux_server_limit_user_sessions(idl_linux_server *ls, uint32_t n)
+{
+	atomic_store(&ls->sessions_per_user, n);
+}
+
 void idl_linux_server_allow_any_user(idl_linux_server *ls, bool on)
 {
 	atomic_store(&ls->any_user, on);
@@ -586,7 +604,7 @@ int idl_linux_server_adopt(idl_linux_server *ls, int sock, uint64_t client)
 		close(sock);
 		return atomic_load(&ls->prepared) ? IDL_E_HANDLE_KIND : IDL_E_INVALID_ARGUMENT;
 	}
-	return set_up(ls, sock, client);
+	return set_up(ls, sock, client, -1);
 }
 
 int idl_linux_server_new_client(idl_linux_server *ls, int *client_end)

@@ -2,8 +2,9 @@
  * test_e2e.c: generated stubs against a generated dispatcher in another
  * process, over the Linux port: connect by name, synchronous calls,
  * several calls in flight, a shared-memory handle, timeouts, a dead
- * server, one server with 1, 16 and 256 clients, and the default rings:
- * their size, and how much of them setup commits.
+ * server, sessions limited per client and per user, one server with 1,
+ * 16 and 256 clients, and the default rings: their size, and how much of
+ * them setup commits.
  */
 #include "blk.h"
 #include "demo_server.h"
@@ -225,6 +226,65 @@ static void test_sessions_per_client(void **state)
 	assert_int_equal(err, IDL_OK);
 	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[4].end), 2), IDL_OK);
 	for (int i = 1; i < 5; i++)
+		idl_linux_conn_close(&c[i]);
+}
+
+/* One user may hold three sessions, whichever of its processes holds them:
+ * with two here, a child's first connection is served and its second is
+ * hung up at once, though the child holds one session only; a session
+ * closed makes room again. */
+static int start_user_limited(void **state)
+{
+	demo_sessions_per_user = 3;
+	int err = start(state);
+	demo_sessions_per_user = 0;
+	return err;
+}
+
+/* In a child: connect twice; exit 0 when the first is served and the
+ * second hung up, 1 otherwise. */
+static int child_connects_twice(void)
+{
+	idl_linux_conn first, second;
+	if (demo_connect(&first, name) != IDL_OK ||
+	    demo_call_write(idl_chan_end_endpoint(&first.end), 3) != IDL_OK)
+		return 1;
+	int err = idl_linux_connect(&second, name, 0, 5000);
+	if (err == IDL_OK)
+		idl_linux_conn_close(&second);
+	idl_linux_conn_close(&first);
+	return err == IDL_E_PEER_CLOSED ? 0 : 1;
+}
+
+static void test_sessions_per_user(void **state)
+{
+	(void)state;
+	idl_linux_conn c[3];
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(demo_connect(&c[i], name), IDL_OK);
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[i].end), 1), IDL_OK);
+	}
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_connects_twice());
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The child's session ended with it: once the server has seen that,
+	 * there is room for one more, and only one. */
+	int err = IDL_E_PEER_CLOSED;
+	for (int tries = 0; tries < 500 && err == IDL_E_PEER_CLOSED; tries++) {
+		err = idl_linux_connect(&c[2], name, 0, 5000);
+		if (err == IDL_E_PEER_CLOSED)
+			usleep(10000);
+	}
+	assert_int_equal(err, IDL_OK);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c[2].end), 2), IDL_OK);
+	idl_linux_conn extra;
+	assert_int_equal(idl_linux_connect(&extra, name, 0, 5000), IDL_E_PEER_CLOSED);
+	for (int i = 0; i < 3; i++)
 		idl_linux_conn_close(&c[i]);
 }
 
@@ -623,6 +683,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_connect_checks_protocol, start, stop),
 	    cmocka_unit_test_setup_teardown(test_other_users_are_refused, start, stop),
 	    cmocka_unit_test_setup_teardown(test_sessions_per_client, start_limited, stop),
+	    cmocka_unit_test_setup_teardown(test_sessions_per_user, start_user_limited, stop),
 	    cmocka_unit_test(test_typed_channels),
 	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),
 	    cmocka_unit_test_setup_teardown(test_one_way, start, stop),

@@ -84,6 +84,7 @@ typedef struct idl_linux_conn {
 	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown;
 	                         * IDL_LINUX_CLIENT_USER | uid for a peer whose pid is
 	                         * not in our pid namespace */
+	int64_t user;           /* server side: the peer's uid (SO_PEERCRED), -1 unknown */
 	uint32_t peer_version;  /* client side: the server's version of the interface, 0 unknown */
 	uint32_t peer_oldest;   /* client side: the oldest version the server talks to */
 	_Atomic uint32_t state; /* server side: free, set up, serving */
@@ -177,6 +178,7 @@ typedef struct idl_linux_server {
 	_Atomic bool huge_pages;              /* see idl_linux_server_use_huge_pages */
 	_Atomic uint32_t huge_channels;       /* channels set up in huge pages so far */
 	_Atomic uint32_t sessions_per_client; /* 0: no limit */
+	_Atomic uint32_t sessions_per_user;   /* 0: no limit */
 	_Atomic bool any_user;                /* see idl_linux_server_allow_any_user */
 	_Atomic uint64_t refused; /* connections closed at once: full, or the client's limit */
 	_Atomic uint64_t shed;    /* connections closed for want of a descriptor */
@@ -227,6 +229,16 @@ void idl_linux_server_set_ring_bytes(idl_linux_server *ls, uint32_t ring_bytes);
 /* At most n sessions at a time from one client process (0: no limit);
  * more connections from it are closed at once. */
 void idl_linux_server_limit_sessions(idl_linux_server *ls, uint32_t n);
+/*
+ * At most n sessions at a time from the processes of one user (0: no
+ * limit), counted by the uid the kernel gives for the connection
+ * (SO_PEERCRED); more connections of that user are closed at once. For a
+ * server that serves every user (idl_linux_server_allow_any_user): the
+ * limit per process alone lets a user who forks take every session.
+ * Sessions set up with idl_linux_server_adopt and
+ * idl_linux_server_new_client have no user and are not counted.
+ */
+void idl_linux_server_limit_user_sessions(idl_linux_server *ls, uint32_t n);
 /*
  * The name is an abstract socket, which any local user can connect to:
  * by default the server hangs up at once on a client of another user than
