@@ -94,8 +94,8 @@ static const idl_server_port port_plain = {port_sleep, port_interrupt, NULL};
 
 /* Whether a new session of `client`, of the user `user` (-1: unknown),
  * stays within the limits per client and per user. It counts the sessions
- * set up or served: the acceptor's estimate, since the server thread
- * frees slots meanwhile. */
+ * set up or served, under ls->setting_up: the server thread may free
+ * slots meanwhile, which only makes the count high for a moment. */
 static bool within_share(idl_linux_server *ls, uint64_t client, int64_t user)
 {
 	uint32_t per_client = atomic_load(&ls->sessions_per_client);
@@ -153,9 +153,18 @@ static void close_kick(idl_linux_server *ls, idl_linux_conn *c)
  * server thread. Any thread. */
 static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 {
+	/* The count and the claim under one lock: the acceptor and a thread
+	 * that adopts a socket may set up at once, and neither may find the
+	 * other's slot claimed with its client and user not yet written. */
 	uint32_t slot = ls->server.capacity;
+	idl_lock_take(&ls->setting_up);
 	if (within_share(ls, client, user))
 		slot = claim_slot(ls);
+	if (slot < ls->server.capacity) {
+		ls->conns[slot].client = client;
+		ls->conns[slot].user = user;
+	}
+	idl_lock_give(&ls->setting_up);
 	if (slot == ls->server.capacity) {
 		/* Full, or the client's or its user's share is taken: it sees
 		 * the hang-up. */
@@ -165,8 +174,6 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	}
 	idl_linux_conn *c = &ls->conns[slot];
 	c->sock = sock;
-	c->client = client;
-	c->user = user;
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
@@ -394,7 +401,8 @@ static void closed(void *ctx, uint32_t slot, idl_chan_end *end, int reason)
 	(void)epoll_ctl(ls->epoll_fd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;
-	c->client = 0;
+	/* client and user stay: a free slot is not counted, and they are
+	 * written again, under setting_up, when it is claimed. */
 	atomic_store(&c->state, CONN_FREE);
 }
 

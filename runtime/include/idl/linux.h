@@ -179,6 +179,7 @@ typedef struct idl_linux_server {
 	_Atomic uint32_t huge_channels;       /* channels set up in huge pages so far */
 	_Atomic uint32_t sessions_per_client; /* 0: no limit */
 	_Atomic uint32_t sessions_per_user;   /* 0: no limit */
+	idl_lock setting_up;                  /* a share's count and the slot claimed */
 	_Atomic bool any_user;                /* see idl_linux_server_allow_any_user */
 	_Atomic uint64_t refused; /* connections closed at once: full, or the client's limit */
 	_Atomic uint64_t shed;    /* connections closed for want of a descriptor */
