@@ -15,18 +15,25 @@
  *
  * Output goes the other way round: write and print put their bytes in the
  * output ring (256 KiB), and a writer thread writes them to stdout in
- * order, as much at a time as there is. A write's reply waits (deferred)
- * until its last byte is out. So a terminal that stops taking output (a
- * paused terminal, a pipe nobody reads) holds up the writes, as it must,
- * but not the server: reads, modes and sizes are still answered. When the
- * ring is full the server waits for the writer while it makes progress;
- * once stdout has taken no bytes for 100 ms, a print that finds no room is
+ * order, up to 16 KiB at a time. A write's reply waits (deferred) until
+ * its last byte is out. So a terminal that stops taking output (a paused
+ * terminal, a pipe nobody reads) holds up the writes, as it must, but not
+ * the server: reads, modes and sizes are still answered. When the ring is
+ * full the server waits for the writer while it makes progress; once
+ * stdout has taken no bytes for 100 ms, a print that finds no room is
  * dropped, as console.idl says, and a write is refused with TOO_MANY.
+ *
+ * Deferred replies are sent with no lock held, and never wait for room in
+ * a client's ring: one that has left no room for its reply (a 2 MiB ring
+ * of unread replies) loses it, so that no client can hold up the writer,
+ * the reader or the server thread. A session has at most 4 writes and 4
+ * reads waiting, so that one client cannot take every place in line.
  */
 #include "console.h"
 #include "hosted.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,8 +47,13 @@
  * start and never wrap; the byte at position p sits at p % OUTPUT_BYTES.
  * The writer reads from output_start on without the lock; the server
  * thread only adds at output_end, which stays within OUTPUT_BYTES of it. */
-#define OUTPUT_BYTES (256u * 1024u)
-#define MAX_WRITES   (4u * HOSTED_CAPACITY)
+#define OUTPUT_BYTES       (256u * 1024u)
+#define WRITES_PER_SESSION 4u
+#define MAX_WRITES         (WRITES_PER_SESSION * HOSTED_CAPACITY)
+/* At most this much in one write(2): a stdout that takes bytes slowly but
+ * steadily then shows its progress at least every 100 ms down to 160 KB/s
+ * (the stall clock runs from the last write(2) that finished). */
+#define WRITE_CHUNK (16u * 1024u)
 typedef struct waiting_write {
 	console_console_write_token token;
 	bool answer; /* false once its session ended: its token is spent */
@@ -56,7 +68,9 @@ static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER; /* the ring emp
 static pthread_cond_t output_room = PTHREAD_COND_INITIALIZER;    /* some of it was written */
 static uint8_t output_bytes[OUTPUT_BYTES];
 static uint64_t output_start, output_end;
-static uint64_t writing_since_ns; /* when the writer's write(2) began; 0 when not in one */
+static uint64_t output_moved_ns; /* the last write(2) that finished, or the ring filling */
+static bool answering_writes;    /* the writer answers writes, with no lock held */
+static bool writes_closed;       /* the server is closing: no more answers */
 static waiting_write writes[MAX_WRITES];
 static uint32_t writes_head, writes_count;
 
@@ -76,22 +90,23 @@ static struct timespec wall_clock_in(uint64_t ns)
 	return t;
 }
 
-/* How long one write(2) may take before stdout counts as stalled. */
+/* How long stdout may take no bytes, with output waiting, before it counts
+ * as stalled. */
 #define STALLED_NS 100000000u
 
 /*
  * Room for `size` bytes in the ring (with `output` held): true when there
  * is, at once or after waiting for the writer; false when stdout is
- * stalled (the writer's write(2) has taken STALLED_NS and more). A full
- * ring whose writer makes progress is only a writer that has not had the
- * CPU yet (the server and a client busy on both, say): waiting here lets
- * it run, so that output is lost only to a terminal that stopped taking
- * it, never to a burst.
+ * stalled (it has taken nothing for STALLED_NS). A full ring whose writer
+ * makes progress is only a writer that has not had the CPU yet (the
+ * server and a client busy on both, say): waiting here lets it run, so
+ * that output is lost only to a terminal that stopped taking it, never to
+ * a burst.
  */
 static bool output_room_for(uint32_t size)
 {
 	while (!output_fits(size)) {
-		if (writing_since_ns != 0 && idl_os_now_ns() - writing_since_ns >= STALLED_NS)
+		if (idl_os_now_ns() - output_moved_ns >= STALLED_NS)
 			return false;
 		/* 10 ms, then look at the writer again. */
 		struct timespec until = wall_clock_in(10000000u);
@@ -102,12 +117,25 @@ static bool output_room_for(uint32_t size)
 
 static void output_append(const uint8_t *data, uint32_t size)
 {
+	if (output_start == output_end) /* the stall clock starts now */
+		output_moved_ns = idl_os_now_ns();
 	uint32_t at = (uint32_t)(output_end % OUTPUT_BYTES);
 	uint32_t first = size < OUTPUT_BYTES - at ? size : OUTPUT_BYTES - at;
 	memcpy(output_bytes + at, data, first);
 	memcpy(output_bytes, data + first, size - first);
 	output_end += size;
 	pthread_cond_signal(&output_queued);
+}
+
+/* The writes of a session that wait for their bytes. */
+static uint32_t writes_of(const idl_session *session)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < writes_count; i++) {
+		const waiting_write *w = &writes[(writes_head + i) % MAX_WRITES];
+		n += w->answer && w->session == session;
+	}
+	return n;
 }
 
 static int console_write(idl_request *r, const console_console_write_request *req,
@@ -120,7 +148,8 @@ static int console_write(idl_request *r, const console_console_write_request *re
 	}
 	int err;
 	pthread_mutex_lock(&output);
-	if (writes_count == MAX_WRITES || !output_room_for(size)) {
+	if (writes_count == MAX_WRITES || writes_of(r->session) == WRITES_PER_SESSION ||
+	    !output_room_for(size)) {
 		*error = SYS_ERRNO_TOO_MANY;
 		err = IDL_E_REMOTE;
 	} else {
@@ -163,15 +192,27 @@ static void writes_failed(uint64_t from, uint32_t n, int err)
 	}
 }
 
-/* Answers the writes whose last byte is out, oldest first. */
-static void answer_written(void)
+/* Takes the writes whose last byte is out, oldest first, into done[]
+ * (with `output` held); returns how many are to be answered. */
+static uint32_t take_written(waiting_write *done)
 {
+	uint32_t n = 0;
 	while (writes_count > 0 && writes[writes_head].end <= output_start) {
 		waiting_write *w = &writes[writes_head];
 		writes_head = (writes_head + 1) % MAX_WRITES;
 		writes_count--;
-		if (!w->answer)
-			continue;
+		if (w->answer)
+			done[n++] = *w;
+	}
+	return n;
+}
+
+/* Answers writes take_written took, with no lock held. A session that
+ * ended meanwhile has spent its tokens: the reply is then not sent. */
+static void answer_written(waiting_write *done, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		waiting_write *w = &done[i];
 		int err;
 		if (w->error != 0) {
 			err = console_console_write_reply_error(&w->token,
@@ -186,12 +227,29 @@ static void answer_written(void)
 	}
 }
 
-/* The writer thread: the ring to stdout, as much as is there and
- * contiguous in one write(2), for as long as the process lives. A write
+/* One write(2) to stdout, again after a signal; a stdout that someone
+ * sharing it left non-blocking (EAGAIN) is waited for as a blocking one
+ * would be. The bytes written, or -1 with errno. */
+static ssize_t write_stdout(const uint8_t *bytes, uint32_t size)
+{
+	for (;;) {
+		ssize_t n = write(STDOUT_FILENO, bytes, size);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+			return n;
+		if (errno != EINTR) {
+			struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
+			(void)poll(&out, 1, -1);
+		}
+	}
+}
+
+/* The writer thread: the ring to stdout, in order, up to WRITE_CHUNK and
+ * what is contiguous at a time, for as long as the process lives. A write
  * that fails drops what it was given. */
 static void *writer(void *arg)
 {
 	(void)arg;
+	static waiting_write done[MAX_WRITES];
 	for (;;) {
 		pthread_mutex_lock(&output);
 		while (output_start == output_end)
@@ -199,26 +257,31 @@ static void *writer(void *arg)
 		uint64_t from = output_start;
 		uint32_t at = (uint32_t)(from % OUTPUT_BYTES);
 		uint64_t pending = output_end - from;
-		uint32_t chunk =
-		    pending < OUTPUT_BYTES - at ? (uint32_t)pending : OUTPUT_BYTES - at;
-		writing_since_ns = idl_os_now_ns();
+		uint32_t chunk = OUTPUT_BYTES - at < WRITE_CHUNK ? OUTPUT_BYTES - at : WRITE_CHUNK;
+		if (pending < chunk)
+			chunk = (uint32_t)pending;
 		pthread_mutex_unlock(&output);
-		ssize_t n;
-		do
-			n = write(STDOUT_FILENO, output_bytes + at, chunk);
-		while (n < 0 && errno == EINTR);
+		ssize_t n = write_stdout(output_bytes + at, chunk);
 		int failed = n < 0 ? errno : EIO;
 		pthread_mutex_lock(&output);
-		writing_since_ns = 0;
 		if (n <= 0) {
 			writes_failed(from, chunk, failed);
 			n = chunk;
 		}
 		output_start = from + (uint64_t)n;
+		output_moved_ns = idl_os_now_ns();
 		pthread_cond_broadcast(&output_room);
-		answer_written();
-		if (output_start == output_end)
+		uint32_t answers = writes_closed ? 0 : take_written(done);
+		answering_writes = answers > 0;
+		if (output_start == output_end && !answering_writes)
 			pthread_cond_broadcast(&output_written);
+		pthread_mutex_unlock(&output);
+		if (answers == 0)
+			continue;
+		answer_written(done, answers);
+		pthread_mutex_lock(&output);
+		answering_writes = false;
+		pthread_cond_broadcast(&output_written);
 		pthread_mutex_unlock(&output);
 	}
 	return NULL;
@@ -229,13 +292,17 @@ static void *writer(void *arg)
 #define PENDING_BYTES (16u * CONSOLE_MAX_READ)
 static pthread_mutex_t input = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t input_room = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t read_answered = PTHREAD_COND_INITIALIZER;
+static bool answering_read; /* the reader answers a read, with no lock held */
+static bool reads_closed;   /* the server is closing: no more answers */
 static char pending[PENDING_BYTES];
 static size_t pending_bytes;
 static bool input_ended;
 static int input_error; /* errno of a failed read of stdin, 0 if none */
 
 /* The reads that wait for input, oldest first. */
-#define MAX_WAITING (4u * HOSTED_CAPACITY)
+#define READS_PER_SESSION 4u
+#define MAX_WAITING       (READS_PER_SESSION * HOSTED_CAPACITY)
 typedef struct waiting_read {
 	console_console_read_token token;
 	uint32_t max;
@@ -270,26 +337,45 @@ static uint32_t clamp(uint32_t max)
 	return max < CONSOLE_MAX_READ ? max : CONSOLE_MAX_READ;
 }
 
-/* Answers the waiting reads that can be, oldest first. */
+/* The reader thread: answers the waiting reads that can be, oldest first,
+ * each with its input taken under `input` and its reply sent without it. */
 static void answer_waiting(void)
 {
 	static char out[CONSOLE_MAX_READ];
-	while (waiting_count > 0 && input_ready(waiting[0].max)) {
+	pthread_mutex_lock(&input);
+	while (!reads_closed && waiting_count > 0 && input_ready(waiting[0].max)) {
 		waiting_read w = waiting[0];
 		memmove(waiting, waiting + 1, --waiting_count * sizeof(waiting[0]));
+		int failed = input_error != 0 && pending_bytes == 0 ? input_error : 0;
+		uint32_t size = failed != 0 ? 0 : take(out, w.max);
+		answering_read = true;
+		pthread_mutex_unlock(&input);
 		int err;
-		if (input_error != 0 && pending_bytes == 0) {
+		if (failed != 0) {
 			err = console_console_read_reply_error(&w.token,
-			                                       hosted_errno_from_host(input_error));
+			                                       hosted_errno_from_host(failed));
 		} else {
-			console_console_read_reply reply = {.data = {.data = (const uint8_t *)out}};
-			reply.data.size = take(out, w.max);
+			console_console_read_reply reply = {
+			    .data = {.size = size, .data = (const uint8_t *)out}};
 			err = console_console_read_reply_ok(&w.token, &reply);
 		}
 		if (err != IDL_OK && err != IDL_E_PEER_CLOSED)
 			fprintf(stderr, "idl-console-server: read reply: %s\n",
 			        idl_error_name(err));
+		pthread_mutex_lock(&input);
+		answering_read = false;
+		pthread_cond_broadcast(&read_answered);
 	}
+	pthread_mutex_unlock(&input);
+}
+
+/* The reads of a session that wait for input. */
+static uint32_t reads_of(const idl_session *session)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < waiting_count; i++)
+		n += waiting[i].session == session;
+	return n;
 }
 
 static int console_read(idl_request *r, const console_console_read_request *req,
@@ -307,7 +393,7 @@ static int console_read(idl_request *r, const console_console_read_request *req,
 			reply->data.size = max == 0 ? 0 : take(out, max);
 			reply->data.data = (const uint8_t *)out;
 		}
-	} else if (waiting_count == MAX_WAITING) {
+	} else if (waiting_count == MAX_WAITING || reads_of(r->session) == READS_PER_SESSION) {
 		*error = SYS_ERRNO_TOO_MANY;
 		err = IDL_E_REMOTE;
 	} else {
@@ -325,15 +411,23 @@ static int console_read(idl_request *r, const console_console_read_request *req,
 }
 
 /* Before the process ends: output taken is output written, unless stdout
- * has stopped taking it for `seconds`. */
-static void finish_output(int seconds)
+ * has taken nothing for `seconds`; then no reply is sent any more (the
+ * sessions are about to go), and one being sent is let finish. */
+static void finish_output(uint64_t seconds)
 {
-	struct timespec deadline = wall_clock_in((uint64_t)seconds * 1000000000u);
-	int waited = 0;
 	pthread_mutex_lock(&output);
-	while (output_start != output_end && waited != ETIMEDOUT)
-		waited = pthread_cond_timedwait(&output_written, &output, &deadline);
+	while (answering_writes || (output_start != output_end &&
+	                            idl_os_now_ns() - output_moved_ns < seconds * 1000000000u)) {
+		struct timespec until = wall_clock_in(100000000u);
+		pthread_cond_timedwait(&output_written, &output, &until);
+	}
+	writes_closed = true;
 	pthread_mutex_unlock(&output);
+	pthread_mutex_lock(&input);
+	reads_closed = true;
+	while (answering_read)
+		pthread_cond_wait(&read_answered, &input);
+	pthread_mutex_unlock(&input);
 }
 
 /* A session that ended waits no more: its tokens are spent. Its queued
@@ -388,8 +482,8 @@ static void *reader(void *arg)
 		pending_bytes += n;
 		input_ended = n == 0 && err == 0;
 		input_error = err;
-		answer_waiting();
 		pthread_mutex_unlock(&input);
+		answer_waiting();
 		if (n == 0)
 			return NULL;
 	}
@@ -466,6 +560,15 @@ int main(int argc, char **argv)
 	}
 	idl_server_set_sessions(&ls.server, NULL, session_close, NULL);
 	idl_linux_server_limit_sessions(&ls, HOSTED_SESSIONS_PER_CLIENT);
+	/* A reply finds room at once or is lost (see the top of the file). */
+	ls.server.reply_wait_ns = 0;
+	/* The threads take no signal (a stop goes to the server thread, and
+	 * stdin and stdout see no EINTR): they start with them blocked. */
+	sigset_t stops, before;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stops, &before);
 	pthread_t reader_thread;
 	if (pthread_create(&reader_thread, NULL, reader, NULL) != 0) {
 		fprintf(stderr, "idl-console-server: cannot start the reader\n");
@@ -480,6 +583,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pthread_detach(writer_thread); /* ends with the process */
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
 	idl_linux_server_stop_on_signals(&ls);
 	fprintf(stderr, "idl-console-server: serving \"%s\"\n", name);
 	err = idl_linux_server_run(&ls);
