@@ -223,18 +223,16 @@ static void sync_with_server(idl_endpoint *ep)
 static void test_slow_stdout_loses_no_print(void **state)
 {
 	(void)state;
-	enum {
-		TOTAL = 600000
-	};
+	const size_t total = 600000;
 	steady_reader r;
-	read_start(&r, 5000, TOTAL);
+	read_start(&r, 5000, total);
 	idl_linux_conn c;
 	connect_console(&c);
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
-	print_bytes(ep, 'y', TOTAL);
+	print_bytes(ep, 'y', total);
 	sync_with_server(ep);
 	read_finish(&r);
-	assert_int_equal(r.counts['y'], TOTAL);
+	assert_int_equal(r.counts['y'], total);
 	idl_linux_conn_close(&c);
 }
 
@@ -244,22 +242,39 @@ static void test_slow_stdout_loses_no_print(void **state)
 static void test_nonblocking_stdout(void **state)
 {
 	(void)state;
-	enum {
-		WRITTEN = 100000,
-		PRINTED = 200000
-	};
+	const size_t written = 100000, printed = 200000;
 	steady_reader r;
-	read_start(&r, 5000, WRITTEN + PRINTED);
+	read_start(&r, 5000, written + printed);
 	idl_linux_conn c;
 	connect_console(&c);
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
-	assert_int_equal(write_bytes(ep, 'x', WRITTEN), IDL_OK);
-	print_bytes(ep, 'y', PRINTED);
+	assert_int_equal(write_bytes(ep, 'x', written), IDL_OK);
+	print_bytes(ep, 'y', printed);
 	sync_with_server(ep);
 	read_finish(&r);
-	assert_int_equal(r.counts['x'], WRITTEN);
-	assert_int_equal(r.counts['y'], PRINTED);
+	assert_int_equal(r.counts['x'], written);
+	assert_int_equal(r.counts['y'], printed);
 	idl_linux_conn_close(&c);
+}
+
+/* A client that tries to take every place in line, and another. */
+typedef struct two_clients {
+	idl_linux_conn hog_conn, other_conn;
+	idl_endpoint *hog, *other;
+} two_clients;
+
+static void connect_two(two_clients *t)
+{
+	connect_console(&t->hog_conn);
+	connect_console(&t->other_conn);
+	t->hog = idl_chan_end_endpoint(&t->hog_conn.end);
+	t->other = idl_chan_end_endpoint(&t->other_conn.end);
+}
+
+static void close_two(two_clients *t)
+{
+	idl_linux_conn_close(&t->other_conn);
+	idl_linux_conn_close(&t->hog_conn);
 }
 
 /* Whether a call is answered within `ms`. */
@@ -273,40 +288,37 @@ static bool answered_within(idl_endpoint *ep, idl_call *call, uint32_t ms)
 static void test_reads_per_session(void **state)
 {
 	(void)state;
-	idl_linux_conn hog, other;
-	connect_console(&hog);
-	connect_console(&other);
-	idl_endpoint *hep = idl_chan_end_endpoint(&hog.end);
-	idl_endpoint *oep = idl_chan_end_endpoint(&other.end);
+	two_clients t;
+	connect_two(&t);
 	static console_console_read_pending reads[2 * PER_SESSION];
 	console_console_read_request req = {.max = 100};
 	for (uint32_t i = 0; i < 2 * PER_SESSION; i++)
-		assert_int_equal(console_console_read_start(hep, &req, &reads[i]), IDL_OK);
+		assert_int_equal(console_console_read_start(t.hog, &req, &reads[i]), IDL_OK);
 	for (uint32_t i = 0; i < 2 * PER_SESSION; i++) {
-		bool answered = answered_within(hep, &reads[i].call, i < PER_SESSION ? 100 : 5000);
+		bool answered =
+		    answered_within(t.hog, &reads[i].call, i < PER_SESSION ? 100 : 5000);
 		assert_int_equal(answered, i >= PER_SESSION);
 		if (!answered)
 			continue;
 		const console_console_read_reply *reply;
 		sys_errno error = 0;
-		assert_int_equal(console_console_read_finish(hep, &reads[i], &reply, &error),
+		assert_int_equal(console_console_read_finish(t.hog, &reads[i], &reply, &error),
 		                 IDL_E_REMOTE);
 		assert_int_equal(error, SYS_ERRNO_TOO_MANY);
 	}
 	console_console_read_pending mine;
-	assert_int_equal(console_console_read_start(oep, &req, &mine), IDL_OK);
-	assert_false(answered_within(oep, &mine.call, 100)); /* in line, not refused */
+	assert_int_equal(console_console_read_start(t.other, &req, &mine), IDL_OK);
+	assert_false(answered_within(t.other, &mine.call, 100)); /* in line, not refused */
 	/* Input goes to the reads in the order they came: the hog's four, then
 	 * ours. */
 	const char lines[] = "1\n2\n3\n4\nfifth\n";
 	assert_int_equal(write(to_stdin, lines, sizeof(lines) - 1), (ssize_t)sizeof(lines) - 1);
 	const console_console_read_reply *reply;
 	sys_errno error = 0;
-	assert_int_equal(console_console_read_finish(oep, &mine, &reply, &error), IDL_OK);
+	assert_int_equal(console_console_read_finish(t.other, &mine, &reply, &error), IDL_OK);
 	assert_int_equal(reply->data.size, 6);
 	assert_memory_equal(reply->data.data, "fifth\n", 6);
-	idl_linux_conn_close(&other);
-	idl_linux_conn_close(&hog);
+	close_two(&t);
 }
 
 /* With stdout taking nothing (the pipe full, the ring holding more), eight
@@ -315,51 +327,46 @@ static void test_reads_per_session(void **state)
 static void test_writes_per_session(void **state)
 {
 	(void)state;
-	idl_linux_conn hog, other;
-	connect_console(&hog);
-	connect_console(&other);
-	idl_endpoint *hep = idl_chan_end_endpoint(&hog.end);
-	idl_endpoint *oep = idl_chan_end_endpoint(&other.end);
-	enum {
-		FILL = 128 * 1024
-	}; /* the pipe's 64 KiB and some in the ring */
-	print_bytes(hep, 'p', FILL);
-	sync_with_server(hep);
+	two_clients t;
+	connect_two(&t);
+	/* The pipe's 64 KiB, and some in the ring. */
+	const size_t fill = 128 * 1024;
+	print_bytes(t.hog, 'p', fill);
+	sync_with_server(t.hog);
 	static console_console_write_pending writes[2 * PER_SESSION];
 	console_console_write_request req = {.data = {.size = 1, .data = (const uint8_t *)"w"}};
 	for (uint32_t i = 0; i < 2 * PER_SESSION; i++)
-		assert_int_equal(console_console_write_start(hep, &req, &writes[i]), IDL_OK);
+		assert_int_equal(console_console_write_start(t.hog, &req, &writes[i]), IDL_OK);
 	for (uint32_t i = PER_SESSION; i < 2 * PER_SESSION; i++) {
-		assert_true(answered_within(hep, &writes[i].call, 5000));
+		assert_true(answered_within(t.hog, &writes[i].call, 5000));
 		const console_console_write_reply *reply;
 		sys_errno error = 0;
-		assert_int_equal(console_console_write_finish(hep, &writes[i], &reply, &error),
+		assert_int_equal(console_console_write_finish(t.hog, &writes[i], &reply, &error),
 		                 IDL_E_REMOTE);
 		assert_int_equal(error, SYS_ERRNO_TOO_MANY);
 	}
 	for (uint32_t i = 0; i < PER_SESSION; i++)
-		assert_false(answered_within(hep, &writes[i].call, 10));
+		assert_false(answered_within(t.hog, &writes[i].call, 10));
 	console_console_write_request one = {.data = {.size = 1, .data = (const uint8_t *)"o"}};
 	console_console_write_pending mine;
-	assert_int_equal(console_console_write_start(oep, &one, &mine), IDL_OK);
-	assert_false(answered_within(oep, &mine.call, 100)); /* waits for stdout */
+	assert_int_equal(console_console_write_start(t.other, &one, &mine), IDL_OK);
+	assert_false(answered_within(t.other, &mine.call, 100)); /* waits for stdout */
 	steady_reader r;
-	read_start(&r, 0, FILL + PER_SESSION + 1);
+	read_start(&r, 0, fill + PER_SESSION + 1);
 	const console_console_write_reply *reply;
 	sys_errno error = 0;
-	assert_int_equal(console_console_write_finish(oep, &mine, &reply, &error), IDL_OK);
+	assert_int_equal(console_console_write_finish(t.other, &mine, &reply, &error), IDL_OK);
 	assert_int_equal(reply->written, 1);
 	for (uint32_t i = 0; i < PER_SESSION; i++) {
-		assert_int_equal(console_console_write_finish(hep, &writes[i], &reply, &error),
+		assert_int_equal(console_console_write_finish(t.hog, &writes[i], &reply, &error),
 		                 IDL_OK);
 		assert_int_equal(reply->written, 1);
 	}
 	read_finish(&r);
-	assert_int_equal(r.counts['p'], FILL);
+	assert_int_equal(r.counts['p'], fill);
 	assert_int_equal(r.counts['w'], PER_SESSION);
 	assert_int_equal(r.counts['o'], 1);
-	idl_linux_conn_close(&other);
-	idl_linux_conn_close(&hog);
+	close_two(&t);
 }
 
 int main(int argc, char **argv)
