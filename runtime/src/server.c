@@ -118,6 +118,7 @@ int idl_server_install(idl_server *s, uint32_t slot, idl_chan_end *end, uint64_t
 	session->state = NULL;
 	idl_lock_take(&session->lock);
 	session->open = true;
+	session->starved = false;
 	session->end = end;
 	idl_lock_give(&session->lock);
 	idl_chan_end_set_doorbell(end, s->doorbell, slot);
@@ -707,7 +708,9 @@ static void spend(idl_reply_token *t, idl_session *s)
 /*
  * Any thread. Takes the session's lock and room for the reply; keeps the
  * lock until reply_commit. A client that does not make room is looked at
- * again every millisecond until the server's reply_wait_ns has passed.
+ * again every millisecond until the server's reply_wait_ns has passed;
+ * not at all when its last reply gave up and none has found room since
+ * (session->starved).
  */
 static int reply_begin(idl_reply_token *t, size_t max_bytes, void **frame)
 {
@@ -718,13 +721,16 @@ static int reply_begin(idl_reply_token *t, size_t max_bytes, void **frame)
 		int err = token_state(t, s);
 		if (err == IDL_OK)
 			err = idl_chan_end_reserve_locked(s->end, max_bytes, frame);
-		if (err == IDL_OK)
+		if (err == IDL_OK) {
+			s->starved = false;
 			return IDL_OK;
+		}
 		if (err == IDL_E_WOULD_BLOCK) {
 			uint64_t now = idl_os_now_ns();
 			if (deadline == 0)
-				deadline = now + s->server->reply_wait_ns;
+				deadline = s->starved ? now : now + s->server->reply_wait_ns;
 			if (now >= deadline) {
+				s->starved = true;
 				spend(t, s);
 				err = IDL_E_TIMEOUT;
 			}

@@ -366,50 +366,56 @@ static void test_token_after_session_closed(void **state)
 	served_close(&s);
 }
 
-/*
- * A client that does not take its replies cannot hold up the thread that
- * answers it: deferred replies that find no room give up after the
- * server's reply_wait_ns, and the others are all there. (4 KiB rings hold
- * some 30 replies to read.)
- */
-static void test_deferred_reply_gives_up(void **state)
+/* A served channel with 4 KiB rings (they hold some 30 replies to read)
+ * whose client has started n reads, which the server deferred into
+ * read_tokens[0..n-1]. */
+static idl_endpoint *start_deferred_reads(served *s, uint64_t reply_wait_ns,
+                                          blk_device_read_pending *p, uint32_t n)
 {
-	(void)state;
-	static served s;
 	atomic_store(&deferred_reads, 0);
 	memset(read_tokens, 0, sizeof(read_tokens));
-	served_init(&s, 4096, BLK_DEVICE_MAX_FRAME_BYTES);
-	assert_int_equal(idl_server_add_interface(&s.server, &blk_device_interface, &device, NULL),
+	served_init(s, 4096, BLK_DEVICE_MAX_FRAME_BYTES);
+	assert_int_equal(idl_server_add_interface(&s->server, &blk_device_interface, &device, NULL),
 	                 IDL_OK);
-	s.server.reply_wait_ns = 5000000;
-	assert_int_equal(served_open(&s, 0), 0);
-	served_start(&s);
-	idl_endpoint *ep = served_ep(&s, 0);
-	static blk_device_read_pending p[MAX_READS];
-	for (uint32_t i = 0; i < MAX_READS; i++) {
+	s->server.reply_wait_ns = reply_wait_ns;
+	assert_int_equal(served_open(s, 0), 0);
+	served_start(s);
+	idl_endpoint *ep = served_ep(s, 0);
+	for (uint32_t i = 0; i < n; i++) {
 		blk_device_read_request req = {.block = DEFER_FROM + i};
 		assert_int_equal(blk_device_read_start(ep, &req, &p[i]), IDL_OK);
 	}
-	for (int i = 0; i < 5000 && atomic_load(&deferred_reads) < MAX_READS; i++)
+	for (int i = 0; i < 5000 && atomic_load(&deferred_reads) < n; i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
-	assert_int_equal(atomic_load_explicit(&deferred_reads, memory_order_acquire), MAX_READS);
+	assert_int_equal(atomic_load_explicit(&deferred_reads, memory_order_acquire), n);
+	return ep;
+}
+
+/* Replies to the deferred reads from..from+n-1, counting those sent and
+ * those that gave up (each token is used up either way). */
+static void reply_deferred_reads(uint32_t from, uint32_t n, uint32_t *sent, uint32_t *gave_up)
+{
 	static uint8_t data[BLK_BLOCK_BYTES];
 	blk_device_read_reply reply = {.data = {.size = BLK_BLOCK_BYTES, .data = data}};
-	uint32_t sent = 0, gave_up = 0;
-	for (uint32_t i = 0; i < MAX_READS; i++) {
+	*sent = *gave_up = 0;
+	for (uint32_t i = from; i < from + n; i++) {
 		reply.block = DEFER_FROM + i;
 		int err = blk_device_read_reply_ok(&read_tokens[i], &reply);
 		assert_true(err == IDL_OK || err == IDL_E_TIMEOUT);
-		sent += err == IDL_OK;
-		gave_up += err == IDL_E_TIMEOUT;
-		/* A reply that gave up used its token up. */
+		*sent += err == IDL_OK;
+		*gave_up += err == IDL_E_TIMEOUT;
 		assert_int_equal(blk_device_read_reply_ok(&read_tokens[i], &reply), IDL_E_REPLIED);
 	}
-	assert_true(sent > 0);
-	assert_true(gave_up > 0);
+}
+
+/* The client takes the replies to reads from..from+n-1 (the ones lost
+ * time out at once); returns how many it got, each the right one. */
+static uint32_t take_read_replies(idl_endpoint *ep, blk_device_read_pending *p, uint32_t from,
+                                  uint32_t n)
+{
 	ep->timeout_ns = 1000000;
 	uint32_t answered = 0;
-	for (uint32_t i = 0; i < MAX_READS; i++) {
+	for (uint32_t i = from; i < from + n; i++) {
 		const blk_device_read_reply *r;
 		sys_errno error;
 		int err = blk_device_read_finish(ep, &p[i], &r, &error);
@@ -418,7 +424,66 @@ static void test_deferred_reply_gives_up(void **state)
 			assert_int_equal(r->block, DEFER_FROM + i);
 		answered += err == IDL_OK;
 	}
-	assert_int_equal(answered, sent);
+	return answered;
+}
+
+/*
+ * A client that does not take its replies cannot hold up the thread that
+ * answers it: deferred replies that find no room give up after the
+ * server's reply_wait_ns, and the others are all there.
+ */
+static void test_deferred_reply_gives_up(void **state)
+{
+	(void)state;
+	static served s;
+	static blk_device_read_pending p[MAX_READS];
+	idl_endpoint *ep = start_deferred_reads(&s, 5000000, p, MAX_READS);
+	uint32_t sent, gave_up;
+	reply_deferred_reads(0, MAX_READS, &sent, &gave_up);
+	assert_true(sent > 0);
+	assert_true(gave_up > 0);
+	assert_int_equal(take_read_replies(ep, p, 0, MAX_READS), sent);
+	served_close(&s);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * Nor for reply_wait_ns once per reply: after one reply has given up, the
+ * session's next replies that find no room give up at once. The replies
+ * that cannot fit (27 of 63 here) take one wait of 500 ms in all, where
+ * they took one each (13.5 s). Once the client has taken its replies, the
+ * next reply finds room and is sent.
+ */
+static void test_deferred_replies_wait_once(void **state)
+{
+	(void)state;
+	static served s;
+	static blk_device_read_pending p[MAX_READS];
+	const uint64_t wait_ns = 500000000u;
+	idl_endpoint *ep = start_deferred_reads(&s, wait_ns, p, MAX_READS - 1);
+	uint64_t t0 = monotonic_ns();
+	uint32_t sent, gave_up;
+	reply_deferred_reads(0, MAX_READS - 1, &sent, &gave_up);
+	uint64_t took = monotonic_ns() - t0;
+	assert_true(gave_up >= 4);
+	assert_true(took >= wait_ns);
+	assert_true(took < 3 * wait_ns);
+	assert_int_equal(take_read_replies(ep, p, 0, MAX_READS - 1), sent);
+	/* Room again: the next deferred reply is sent. */
+	ep->timeout_ns = 5000000000u;
+	blk_device_read_request req = {.block = DEFER_FROM + MAX_READS - 1};
+	assert_int_equal(blk_device_read_start(ep, &req, &p[MAX_READS - 1]), IDL_OK);
+	for (int i = 0; i < 5000 && atomic_load(&deferred_reads) < MAX_READS; i++)
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	reply_deferred_reads(MAX_READS - 1, 1, &sent, &gave_up);
+	assert_int_equal(sent, 1);
+	assert_int_equal(take_read_replies(ep, p, MAX_READS - 1, 1), 1);
 	served_close(&s);
 }
 
@@ -431,6 +496,7 @@ int main(void)
 	    cmocka_unit_test(test_deferred_and_direct_replies_together),
 	    cmocka_unit_test(test_token_after_session_closed),
 	    cmocka_unit_test(test_deferred_reply_gives_up),
+	    cmocka_unit_test(test_deferred_replies_wait_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

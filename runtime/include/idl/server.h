@@ -59,6 +59,8 @@ struct idl_session {
 	idl_lock lock;       /* serializes replies from other threads with the server's */
 	uint32_t generation; /* sessions this slot has had; under lock */
 	bool open;           /* under lock */
+	bool starved;        /* a deferred reply gave up for want of room, and none has
+	                      * found room since: the next do not wait; under lock */
 	idl_chan_end *end;   /* its channel, while open */
 };
 
@@ -224,7 +226,10 @@ void idl_server_peer_gone(idl_server *s, uint32_t slot);
  *  - waiting for room at most reply_wait_ns (default 1 s) when the client
  *    does not take its replies; then IDL_E_TIMEOUT and the reply is lost
  *    (the token is used up), so that a client cannot hold up the thread
- *    that answers it.
+ *    that answers it. Once a reply has given up, the session's next
+ *    replies that find no room give up at once, until one finds room: a
+ *    client that leaves a thread n replies to send holds it up for
+ *    reply_wait_ns, not n times that.
  *
  * While a session has tokens out, the server thread takes the same lock
  * around its own sends on that channel. idl_session_defer is the
