@@ -181,8 +181,11 @@ static int open_beneath(const char *path, int flags)
  * Opening a device or a fifo has effects of its own (a terminal can become
  * the server's controlling terminal, and hang it up; a writer blocked on a
  * fifo is let go), so the path is first opened O_PATH, which has none, and
- * its type checked; then opened for reading (O_NOCTTY all the same) and
- * taken only if it is still the same file. Sets *st. -1 with errno.
+ * its type checked; then that same file is opened for reading through
+ * /proc/self/fd (O_NOCTTY all the same), not the path again: a path looked
+ * up twice may name a fifo the second time (a rename in between), and the
+ * fifo would be open before any check could refuse it. Sets *st. -1 with
+ * errno.
  */
 static int open_served(const char *path, bool want_dir, struct stat *st)
 {
@@ -191,19 +194,19 @@ static int open_served(const char *path, bool want_dir, struct stat *st)
 	if (probe < 0)
 		return -1;
 	struct stat first;
-	bool servable =
-	    fstat(probe, &first) == 0 && (S_ISREG(first.st_mode) || S_ISDIR(first.st_mode));
-	close(probe);
-	if (!servable) {
+	if (fstat(probe, &first) != 0 || (!S_ISREG(first.st_mode) && !S_ISDIR(first.st_mode))) {
+		close(probe);
 		errno = EACCES; /* devices, fifos and sockets are not served */
 		return -1;
 	}
-	int fd = open_beneath(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | dir_flag);
+	char same[64];
+	snprintf(same, sizeof(same), "/proc/self/fd/%d", probe);
+	int fd = open(same, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | dir_flag);
+	close(probe);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, st) != 0 || st->st_dev != first.st_dev || st->st_ino != first.st_ino ||
-	    (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))) {
-		close(fd); /* replaced between the two opens */
+	if (fstat(fd, st) != 0 || st->st_dev != first.st_dev || st->st_ino != first.st_ino) {
+		close(fd); /* not what the probe saw: never, with /proc as it should be */
 		errno = EACCES;
 		return -1;
 	}
@@ -332,6 +335,15 @@ static int serve_close(idl_request *r, const fs_file_close_request *req, fs_file
 	return IDL_OK;
 }
 
+/* At most `count` bytes from `offset` on, none past the largest file
+ * offset (offset at most INT64_MAX): a read there is at the end of any
+ * file, 0 bytes, where pread refuses an offset + count past it. */
+static size_t within_offsets(uint64_t offset, size_t count)
+{
+	uint64_t left = (uint64_t)INT64_MAX - offset;
+	return count < left ? count : (size_t)left;
+}
+
 static int serve_read(idl_request *r, const fs_file_read_request *req, fs_file_read_reply *reply,
                       sys_errno *error)
 {
@@ -340,7 +352,8 @@ static int serve_read(idl_request *r, const fs_file_read_request *req, fs_file_r
 		return fail(error, SYS_ERRNO_BAD_HANDLE);
 	if (req->count > FS_MAX_INLINE_IO || req->offset > INT64_MAX)
 		return fail(error, SYS_ERRNO_INVALID);
-	ssize_t n = pread(f->fd, read_buf, req->count, (off_t)req->offset);
+	ssize_t n =
+	    pread(f->fd, read_buf, within_offsets(req->offset, req->count), (off_t)req->offset);
 	if (n < 0)
 		return fail(error, hosted_errno_from_host(errno));
 	reply->data.data = read_buf;
@@ -369,7 +382,8 @@ static job jobs[MAX_JOBS];
 static job *free_jobs, *queue_head, *queue_tail; /* under jobs_lock */
 
 /* A job of the budget for client c, or NULL when it or the server has
- * none left. */
+ * none left. A job is back on free_jobs before the counts say so
+ * (put_job), so a count below MAX_JOBS always finds one there. */
 static job *take_job(client *c)
 {
 	job *j = NULL;
@@ -377,8 +391,11 @@ static job *take_job(client *c)
 	if (c->jobs < JOBS_PER_CLIENT && jobs_in_flight < MAX_JOBS) {
 		pthread_mutex_lock(&jobs_lock);
 		j = free_jobs;
-		free_jobs = j->next;
+		if (j != NULL)
+			free_jobs = j->next;
 		pthread_mutex_unlock(&jobs_lock);
+	}
+	if (j != NULL) {
 		c->jobs++;
 		jobs_in_flight++;
 		j->owner = c;
@@ -387,43 +404,52 @@ static job *take_job(client *c)
 	return j;
 }
 
+/* Gives a job back: its descriptor and mapping closed, then the job to
+ * free_jobs, and only then its place in the counts. */
 static void put_job(job *j)
 {
 	if (j->fd >= 0)
 		close(j->fd);
 	idl_linux_region_close(&j->buffer);
-	pthread_mutex_lock(&budget);
-	j->owner->jobs--;
-	jobs_in_flight--;
-	client_done(j->owner);
-	pthread_mutex_unlock(&budget);
+	client *owner = j->owner; /* j is another's once it is free */
 	pthread_mutex_lock(&jobs_lock);
 	j->next = free_jobs;
 	free_jobs = j;
 	pthread_mutex_unlock(&jobs_lock);
+	pthread_mutex_lock(&budget);
+	owner->jobs--;
+	jobs_in_flight--;
+	client_done(owner);
+	pthread_mutex_unlock(&budget);
 }
 
-/* Straight from the file into the client's memory, then the reply. */
-static void run_job(job *j)
+/* Straight from the file into the client's memory: the bytes read, or
+ * the errno of a failed read. */
+static int run_job(job *j, size_t *done)
 {
-	size_t done = 0;
-	int err = 0;
-	while (done < j->count) {
-		ssize_t n = pread(j->fd, j->to + done, j->count - done, (off_t)(j->offset + done));
+	*done = 0;
+	while (*done < j->count) {
+		ssize_t n =
+		    pread(j->fd, j->to + *done, j->count - *done, (off_t)(j->offset + *done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			err = errno;
-		if (n <= 0)
+			return errno;
+		if (n == 0)
 			break;
-		done += (size_t)n;
+		*done += (size_t)n;
 	}
+	return 0;
+}
+
+static void answer_job(fs_file_read_shared_token *token, int err, size_t done)
+{
 	int sent;
 	if (err != 0) {
-		sent = fs_file_read_shared_reply_error(&j->token, hosted_errno_from_host(err));
+		sent = fs_file_read_shared_reply_error(token, hosted_errno_from_host(err));
 	} else {
 		fs_file_read_shared_reply reply = {.count = (uint32_t)done};
-		sent = fs_file_read_shared_reply_ok(&j->token, &reply);
+		sent = fs_file_read_shared_reply_ok(token, &reply);
 	}
 	if (sent != IDL_OK && sent != IDL_E_PEER_CLOSED)
 		fprintf(stderr, "idl-file-server: read_shared reply: %s\n", idl_error_name(sent));
@@ -441,8 +467,13 @@ static void *worker(void *arg)
 		if (queue_head == NULL)
 			queue_tail = NULL;
 		pthread_mutex_unlock(&jobs_lock);
-		run_job(j);
+		size_t done;
+		int err = run_job(j, &done);
+		/* The client's place back before it hears: one that asks again
+		 * as soon as it is answered never finds its four taken. */
+		fs_file_read_shared_token token = j->token;
 		put_job(j);
+		answer_job(&token, err, done);
 	}
 	return NULL;
 }
@@ -485,7 +516,8 @@ static int serve_read_shared(idl_request *r, const fs_file_read_shared_request *
 	}
 	j->to = (uint8_t *)j->buffer.base + req->buffer_offset;
 	j->offset = req->offset;
-	j->count = req->count < MAX_SHARED_BYTES ? req->count : MAX_SHARED_BYTES;
+	j->count = (uint32_t)within_offsets(
+	    req->offset, req->count < MAX_SHARED_BYTES ? req->count : MAX_SHARED_BYTES);
 	int err = fs_file_read_shared_defer(r, &j->token);
 	if (err != IDL_DEFERRED) {
 		put_job(j);

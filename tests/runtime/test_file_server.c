@@ -21,6 +21,7 @@
 #include "idl/linux.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -38,10 +40,14 @@
 #define NOFILE       256u /* the server's descriptor limit */
 #define SHARED_BOUND (1u << 20)
 #define BIG_BYTES    (8u << 20)
+/* Sessions the server takes at NOFILE descriptors (file_server.c's
+ * size_budgets), more than its 32 read_shared jobs. */
+#define MANY_CLIENTS 36
 
 static const char *bindir;
 static char root[256], name[64];
 static pid_t server;
+static pid_t helpers[2]; /* a test's own processes: stopped with the server, pass or fail */
 
 static int start_server(void **state)
 {
@@ -78,6 +84,13 @@ static int stop_server(void **state)
 {
 	(void)state;
 	int status = 0;
+	for (int i = 0; i < 2; i++) {
+		if (helpers[i] > 0) {
+			kill(helpers[i], SIGKILL);
+			waitpid(helpers[i], NULL, 0);
+		}
+		helpers[i] = 0;
+	}
 	kill(server, SIGTERM);
 	waitpid(server, &status, 0);
 	char cmd[600];
@@ -314,6 +327,200 @@ static void test_special_files_are_not_opened(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/* A loop of synchronous read_shared of big.bin on a session of its own,
+ * for `seconds`: 0 when every one was answered with data (or, with
+ * refusals_allowed, refused with TOO_MANY), else which step failed. */
+typedef struct shared_loop {
+	double seconds;
+	uint32_t count;
+	bool refusals_allowed;
+	int failed;
+} shared_loop;
+
+static void *loop_read_shared(void *arg)
+{
+	shared_loop *l = arg;
+	idl_linux_conn c;
+	if (connect_fs(&c) != IDL_OK) {
+		l->failed = 1;
+		return NULL;
+	}
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	uint32_t fd;
+	sys_errno error;
+	idl_linux_region buf;
+	if (open_file(ep, "big.bin", &fd, &error) != IDL_OK ||
+	    idl_linux_region_create(&buf, "test-loop", l->count) != IDL_OK) {
+		l->failed = 2;
+		return NULL;
+	}
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		fs_file_read_shared_request req = {
+		    .fd = fd, .count = l->count, .buffer = (idl_handle)buf.fd};
+		fs_file_read_shared_reply_buffer rb;
+		const fs_file_read_shared_reply *reply;
+		int err = fs_file_read_shared(ep, &req, &rb, &reply, &error);
+		if (err == IDL_E_REMOTE && error == SYS_ERRNO_TOO_MANY && !l->refusals_allowed) {
+			l->failed = 3;
+			break;
+		}
+		if (err != IDL_OK && !(err == IDL_E_REMOTE && error == SYS_ERRNO_TOO_MANY)) {
+			l->failed = 4;
+			break;
+		}
+		if (err == IDL_OK && reply->count != l->count) {
+			l->failed = 5;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 <
+	         l->seconds);
+	idl_linux_region_close(&buf);
+	idl_linux_conn_close(&c);
+	return NULL;
+}
+
+/* A client process running `threads` such loops at once; exits with the
+ * first failure (0: none). */
+static pid_t shared_reader(int threads, double seconds, uint32_t count, bool refusals_allowed)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	shared_loop loops[4];
+	pthread_t t[4];
+	for (int i = 0; i < threads; i++) {
+		loops[i] = (shared_loop){seconds, count, refusals_allowed, 0};
+		if (pthread_create(&t[i], NULL, loop_read_shared, &loops[i]) != 0)
+			_exit(20);
+	}
+	int failed = 0;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		if (failed == 0)
+			failed = loops[i].failed;
+	}
+	_exit(failed);
+}
+
+/*
+ * Thirty-six client processes keep the server's 32 jobs in flight, each looping
+ * read_shared: some are refused (TOO_MANY, the server's jobs all taken),
+ * none fails otherwise, and the server lives through it. (A job given back
+ * used to count as free before it was on the free list, and the server
+ * thread could take one from the empty list: it crashed within seconds.)
+ */
+static void test_shared_reads_from_many_clients(void **state)
+{
+	(void)state;
+	pid_t readers[MANY_CLIENTS];
+	for (int i = 0; i < MANY_CLIENTS; i++)
+		readers[i] = shared_reader(1, 3.0, 64 * 1024, true);
+	for (int i = 0; i < MANY_CLIENTS; i++)
+		assert_served(readers[i]);
+	assert_served(well_behaved(5));
+}
+
+/* A client with four read_shared in flight at the most, asking again as
+ * soon as it is answered, is never refused: a worker gives the client's
+ * place back before it answers. (It answered first, and some 400 of each
+ * 100000 such requests got TOO_MANY.) */
+static void test_four_in_flight_are_never_refused(void **state)
+{
+	(void)state;
+	assert_served(shared_reader(4, 3.0, 4096, false));
+}
+
+/* A read past the largest file offset is at the end of the file: 0 bytes,
+ * not INVALID (pread refuses offset + count past it). */
+static void test_read_at_the_last_offset(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(connect_fs(&c), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	uint32_t fd;
+	sys_errno error;
+	assert_int_equal(open_file(ep, "small.txt", &fd, &error), IDL_OK);
+	fs_file_read_request req = {.fd = fd, .offset = INT64_MAX - 10, .count = 64};
+	fs_file_read_reply_buffer rb;
+	const fs_file_read_reply *reply;
+	assert_int_equal(fs_file_read(ep, &req, &rb, &reply, &error), IDL_OK);
+	assert_int_equal(reply->data.size, 0);
+	idl_linux_region buf;
+	assert_int_equal(idl_linux_region_create(&buf, "test-last", 4096), IDL_OK);
+	fs_file_read_shared_request sreq = {
+	    .fd = fd, .offset = INT64_MAX - 10, .count = 4096, .buffer = (idl_handle)buf.fd};
+	fs_file_read_shared_reply_buffer sb;
+	const fs_file_read_shared_reply *sreply;
+	assert_int_equal(fs_file_read_shared(ep, &sreq, &sb, &sreply, &error), IDL_OK);
+	assert_int_equal(sreply->count, 0);
+	idl_linux_region_close(&buf);
+	idl_linux_conn_close(&c);
+}
+
+/*
+ * A path that names a regular file when the server looks and a fifo a
+ * moment later (another process swaps the two with RENAME_EXCHANGE, over
+ * and over) is never opened as the fifo: a writer blocked on the fifo
+ * stays blocked through two seconds of opens. (The server looked the path
+ * up twice, and the second lookup opened the fifo before the check that
+ * then refused it: the writer went free within a few opens.)
+ */
+static void test_fifo_swapped_in_is_not_opened(void **state)
+{
+	(void)state;
+	char victim[512], fifo[512], writers[512];
+	snprintf(victim, sizeof(victim), "%s/victim", root);
+	snprintf(fifo, sizeof(fifo), "%s/swapped", root);
+	snprintf(writers, sizeof(writers), "%s/writers-fifo", root);
+	int made = open(victim, O_CREAT | O_WRONLY, 0600);
+	assert_true(made >= 0);
+	close(made);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(link(fifo, writers), 0); /* the writer's way in, whatever its name */
+	pid_t swapper = fork();
+	if (swapper == 0)
+		for (;;)
+			renameat2(AT_FDCWD, victim, AT_FDCWD, fifo, RENAME_EXCHANGE);
+	helpers[0] = swapper;
+	pid_t writer = fork();
+	if (writer == 0) {
+		int fd = open(writers, O_WRONLY); /* blocks until a reader opens */
+		_exit(fd >= 0 ? 0 : 1);
+	}
+	helpers[1] = writer;
+	idl_linux_conn c;
+	assert_int_equal(connect_fs(&c), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int opened = 0, refused = 0, status;
+	do {
+		uint32_t fd;
+		sys_errno error = 0;
+		int err = open_file(ep, "victim", &fd, &error);
+		if (err == IDL_OK) {
+			opened++;
+			fs_file_close_request cq = {.fd = fd};
+			fs_file_close_reply_buffer cb;
+			const fs_file_close_reply *cr;
+			assert_int_equal(fs_file_close(ep, &cq, &cb, &cr, &error), IDL_OK);
+		} else {
+			assert_int_equal(err, IDL_E_REMOTE);
+			assert_true(error == SYS_ERRNO_ACCESS || error == SYS_ERRNO_NOT_FOUND);
+			refused++;
+		}
+		assert_int_equal(waitpid(writer, &status, WNOHANG), 0); /* still blocked */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 2);
+	print_message("  %d opens of the file, %d refused as the fifo\n", opened, refused);
+	assert_true(opened > 0 && refused > 0); /* both were seen */
+	idl_linux_conn_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -326,6 +533,14 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_descriptor_exhaustion, start_server, stop_server),
 	    cmocka_unit_test_setup_teardown(test_bulk_reads_are_bounded, start_server, stop_server),
 	    cmocka_unit_test_setup_teardown(test_special_files_are_not_opened, start_server,
+	                                    stop_server),
+	    cmocka_unit_test_setup_teardown(test_fifo_swapped_in_is_not_opened, start_server,
+	                                    stop_server),
+	    cmocka_unit_test_setup_teardown(test_shared_reads_from_many_clients, start_server,
+	                                    stop_server),
+	    cmocka_unit_test_setup_teardown(test_four_in_flight_are_never_refused, start_server,
+	                                    stop_server),
+	    cmocka_unit_test_setup_teardown(test_read_at_the_last_offset, start_server,
 	                                    stop_server),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
