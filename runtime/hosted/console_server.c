@@ -64,8 +64,9 @@ typedef struct waiting_write {
 } waiting_write;
 static pthread_mutex_t output = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t output_queued = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER; /* the ring emptied */
-static pthread_cond_t output_room = PTHREAD_COND_INITIALIZER;    /* some of it was written */
+/* The ring emptied, or the writer has sent the answers it took. */
+static pthread_cond_t output_written = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t output_room = PTHREAD_COND_INITIALIZER; /* some of it was written */
 static uint8_t output_bytes[OUTPUT_BYTES];
 static uint64_t output_start, output_end;
 static uint64_t output_moved_ns; /* the last write(2) that finished, or the ring filling */

@@ -127,6 +127,16 @@ static int open_file(idl_endpoint *ep, const char *path, uint32_t *fd, sys_errno
 	return err;
 }
 
+/* Connects and opens `path`, which must open; the endpoint. */
+static idl_endpoint *connect_and_open(idl_linux_conn *c, const char *path, uint32_t *fd)
+{
+	assert_int_equal(connect_fs(c), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c->end);
+	sys_errno error;
+	assert_int_equal(open_file(ep, path, fd, &error), IDL_OK);
+	return ep;
+}
+
 /* A client that asks little: another process, which connects, opens,
  * reads and stats a file, `rounds` times. Exits 0 when all went well. */
 static pid_t well_behaved(int rounds)
@@ -267,11 +277,9 @@ static void test_bulk_reads_are_bounded(void **state)
 {
 	(void)state;
 	idl_linux_conn c;
-	assert_int_equal(connect_fs(&c), IDL_OK);
-	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
 	uint32_t fd;
+	idl_endpoint *ep = connect_and_open(&c, "big.bin", &fd);
 	sys_errno error;
-	assert_int_equal(open_file(ep, "big.bin", &fd, &error), IDL_OK);
 	/* A buffer of 4 GiB, which costs nothing until written. */
 	idl_linux_region buf;
 	assert_int_equal(idl_linux_region_create(&buf, "test-4g", (size_t)0xffffffffu + 1), IDL_OK);
@@ -439,11 +447,9 @@ static void test_read_at_the_last_offset(void **state)
 {
 	(void)state;
 	idl_linux_conn c;
-	assert_int_equal(connect_fs(&c), IDL_OK);
-	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
 	uint32_t fd;
+	idl_endpoint *ep = connect_and_open(&c, "small.txt", &fd);
 	sys_errno error;
-	assert_int_equal(open_file(ep, "small.txt", &fd, &error), IDL_OK);
 	fs_file_read_request req = {.fd = fd, .offset = INT64_MAX - 10, .count = 64};
 	fs_file_read_reply_buffer rb;
 	const fs_file_read_reply *reply;
