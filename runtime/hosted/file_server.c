@@ -398,7 +398,7 @@ static job *take_job(client *c)
 	if (j != NULL) {
 		c->jobs++;
 		jobs_in_flight++;
-		j->owner = c;
+		*j = (job){.owner = c, .fd = -1, .buffer = {.fd = -1}};
 	}
 	pthread_mutex_unlock(&budget);
 	return j;
@@ -424,7 +424,8 @@ static void put_job(job *j)
 }
 
 /* Straight from the file into the client's memory: the bytes read, or
- * the errno of a failed read. */
+ * the errno of a read that failed before any (as read(2) does, a failure
+ * after some bytes ends the read with those). */
 static int run_job(job *j, size_t *done)
 {
 	*done = 0;
@@ -434,7 +435,7 @@ static int run_job(job *j, size_t *done)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return errno;
+			return *done > 0 ? 0 : errno;
 		if (n == 0)
 			break;
 		*done += (size_t)n;
@@ -490,21 +491,33 @@ static int serve_read_shared(idl_request *r, const fs_file_read_shared_request *
 	job *j = take_job(files_of(r)->owner);
 	if (j == NULL)
 		return fail(error, SYS_ERRNO_TOO_MANY);
-	/* The handle is the server's until the handler returns: map a copy,
-	 * whose descriptor the mapping does not need. region_map refuses a
-	 * memfd that could still shrink under us. */
-	j->fd = -1;
-	if (idl_linux_region_map(&j->buffer, fcntl((int)req->buffer, F_DUPFD_CLOEXEC, 0)) !=
-	    IDL_OK) {
+	uint64_t buffer_bytes;
+	if (idl_linux_region_size((int)req->buffer, &buffer_bytes) != IDL_OK) {
 		put_job(j);
 		return fail(error, SYS_ERRNO_INVALID);
 	}
-	close(j->buffer.fd);
-	j->buffer.fd = -1;
-	if (req->buffer_offset > j->buffer.bytes ||
-	    req->count > j->buffer.bytes - req->buffer_offset) {
+	if (req->buffer_offset > buffer_bytes || req->count > buffer_bytes - req->buffer_offset) {
 		put_job(j);
 		return fail(error, SYS_ERRNO_RANGE);
+	}
+	j->offset = req->offset;
+	j->count = (uint32_t)within_offsets(
+	    req->offset, req->count < MAX_SHARED_BYTES ? req->count : MAX_SHARED_BYTES);
+	/* Only the bytes this job writes are mapped: the client chooses the
+	 * buffer's size, and a sparse memfd can be larger than our address
+	 * space. The handle is the server's until the handler returns, so the
+	 * mapping gets a copy of its own. */
+	if (j->count > 0) {
+		int mapped = idl_linux_region_map_window(
+		    &j->buffer, fcntl((int)req->buffer, F_DUPFD_CLOEXEC, 0), req->buffer_offset,
+		    j->count);
+		if (mapped != IDL_OK) {
+			put_job(j);
+			return fail(error, SYS_ERRNO_INVALID);
+		}
+		close(j->buffer.fd);
+		j->buffer.fd = -1;
+		j->to = j->buffer.base;
 	}
 	/* The file's own descriptor, so that a close of fd meanwhile does not
 	 * pull it from under the worker. */
@@ -514,10 +527,6 @@ static int serve_read_shared(idl_request *r, const fs_file_read_shared_request *
 		put_job(j);
 		return fail(error, hosted_errno_from_host(saved));
 	}
-	j->to = (uint8_t *)j->buffer.base + req->buffer_offset;
-	j->offset = req->offset;
-	j->count = (uint32_t)within_offsets(
-	    req->offset, req->count < MAX_SHARED_BYTES ? req->count : MAX_SHARED_BYTES);
 	int err = fs_file_read_shared_defer(r, &j->token);
 	if (err != IDL_DEFERRED) {
 		put_job(j);

@@ -12,6 +12,7 @@
 #include "idl/linux.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -22,6 +23,8 @@ static int create(idl_linux_region *r, const char *name, size_t bytes, unsigned 
 	r->fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | flags);
 	r->base = NULL;
 	r->bytes = bytes;
+	r->lead = 0;
+	r->mapped = bytes;
 	r->huge = (flags & MFD_HUGETLB) != 0;
 	if (r->fd < 0)
 		return IDL_E_TRANSPORT;
@@ -67,28 +70,93 @@ long idl_linux_huge_pages_free(void)
 	return n;
 }
 
-int idl_linux_region_map(idl_linux_region *r, int fd)
+int idl_linux_region_size(int fd, uint64_t *bytes)
 {
 	struct stat st;
-	r->fd = fd;
-	r->base = NULL;
-	r->bytes = 0;
 	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0) {
-		close(fd);
-		r->fd = -1;
+	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0)
 		return IDL_E_PROTOCOL;
-	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*bytes = (uint64_t)st.st_size;
+	return IDL_OK;
+}
+
+/* With fd's ownership: maps [offset, offset + bytes) of it into r, where
+ * offset is a multiple of the region's page size. */
+static int map_pages(idl_linux_region *r, int fd, uint64_t offset, size_t bytes, bool huge)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)offset);
 	if (p == MAP_FAILED) {
 		close(fd);
 		r->fd = -1;
 		return IDL_E_PROTOCOL;
 	}
 	r->base = p;
-	r->bytes = (size_t)st.st_size;
-	r->huge = st.st_blksize >= IDL_LINUX_HUGE_PAGE; /* hugetlbfs reports its page size */
+	r->bytes = bytes;
+	r->mapped = bytes;
+	r->huge = huge;
 	return IDL_OK;
+}
+
+static void unmapped(idl_linux_region *r, int fd)
+{
+	r->fd = fd;
+	r->base = NULL;
+	r->bytes = 0;
+	r->lead = 0;
+	r->mapped = 0;
+	r->huge = false;
+}
+
+int idl_linux_region_map(idl_linux_region *r, int fd)
+{
+	struct stat st;
+	uint64_t size;
+	unmapped(r, fd);
+	if (idl_linux_region_size(fd, &size) != IDL_OK || (size_t)size != size ||
+	    fstat(fd, &st) != 0) {
+		close(fd);
+		r->fd = -1;
+		return IDL_E_PROTOCOL;
+	}
+	/* hugetlbfs reports its page size */
+	return map_pages(r, fd, 0, (size_t)size, st.st_blksize >= IDL_LINUX_HUGE_PAGE);
+}
+
+int idl_linux_region_map_window(idl_linux_region *r, int fd, uint64_t offset, uint64_t bytes)
+{
+	struct stat st;
+	uint64_t size;
+	unmapped(r, fd);
+	if (idl_linux_region_size(fd, &size) != IDL_OK || fstat(fd, &st) != 0) {
+		close(fd);
+		r->fd = -1;
+		return IDL_E_PROTOCOL;
+	}
+	/* mmap takes whole pages: huge ones for hugetlbfs, which reports their
+	 * size as its block size, and whose munmap wants whole ones too. The
+	 * window rounded out to them stays within the region, whose size is a
+	 * whole number of huge pages there. */
+	bool huge = st.st_blksize >= IDL_LINUX_HUGE_PAGE;
+	uint64_t page = huge ? (uint64_t)st.st_blksize : (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t lead = offset % page;
+	uint64_t span = 0;
+	if (bytes != 0 && offset <= size && bytes <= size - offset) {
+		span = lead + bytes; /* within the region: no overflow */
+		if (huge)
+			span = (span + page - 1) / page * page;
+	}
+	if (span == 0 || (size_t)span != span) {
+		close(fd);
+		r->fd = -1;
+		return IDL_E_INVALID_ARGUMENT;
+	}
+	int err = map_pages(r, fd, offset - lead, (size_t)span, huge);
+	if (err == IDL_OK) {
+		r->base = (uint8_t *)r->base + lead;
+		r->bytes = (size_t)bytes;
+		r->lead = (size_t)lead;
+	}
+	return err;
 }
 
 /* Faults in the pages of [offset, offset + bytes) of r, as far as r goes. */
@@ -119,7 +187,7 @@ void idl_linux_chan_populate(idl_linux_region *r, uint32_t ring_bytes)
 void idl_linux_region_close(idl_linux_region *r)
 {
 	if (r->base != NULL)
-		munmap(r->base, r->bytes);
+		munmap((uint8_t *)r->base - r->lead, r->mapped);
 	if (r->fd >= 0)
 		close(r->fd);
 	r->base = NULL;

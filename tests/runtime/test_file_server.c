@@ -14,6 +14,8 @@
  *    other client is served while they run.
  *  - Special files: a fifo is refused without being opened (its blocked
  *    writer stays blocked).
+ *  - A buffer larger than the server's address space: read_shared into
+ *    its last bytes works (the server maps only what it writes).
  *
  *     test_file_server BINDIR      (where idl-file-server is)
  */
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -468,6 +471,46 @@ static void test_read_at_the_last_offset(void **state)
 }
 
 /*
+ * A client chooses its buffer's size, and a sparse memfd can be larger
+ * than the server's address space (128 TiB): read_shared into the last
+ * bytes of a 1 PiB buffer lands there, because the server maps only the
+ * bytes it writes. (It mapped the whole buffer, and answered INVALID.)
+ */
+static void test_read_into_a_buffer_larger_than_memory(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	uint32_t fd;
+	idl_endpoint *ep = connect_and_open(&c, "small.txt", &fd);
+	const uint64_t buffer_bytes = 1ull << 50;
+	int buffer = memfd_create("test-1p", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(buffer >= 0);
+	assert_int_equal(ftruncate(buffer, (off_t)buffer_bytes), 0);
+	assert_int_equal(fcntl(buffer, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	/* 13 bytes from 5 before the last page: across a page boundary,
+	 * from an offset not on one. */
+	const uint64_t at = buffer_bytes - 4096 - 5;
+	fs_file_read_shared_request req = {
+	    .fd = fd, .count = 64, .buffer = (idl_handle)buffer, .buffer_offset = at};
+	fs_file_read_shared_reply_buffer rb;
+	const fs_file_read_shared_reply *reply;
+	sys_errno error;
+	assert_int_equal(fs_file_read_shared(ep, &req, &rb, &reply, &error), IDL_OK);
+	assert_int_equal(reply->count, strlen("a small file\n"));
+	uint8_t *tail =
+	    mmap(NULL, 2 * 4096, PROT_READ, MAP_SHARED, buffer, (off_t)(buffer_bytes - 2 * 4096));
+	assert_true(tail != MAP_FAILED);
+	assert_memory_equal(tail + 4096 - 5, "a small file\n", reply->count);
+	munmap(tail, 2 * 4096);
+	/* Past its end, by one byte, is still out of range. */
+	req.buffer_offset = buffer_bytes - 63;
+	assert_int_equal(fs_file_read_shared(ep, &req, &rb, &reply, &error), IDL_E_REMOTE);
+	assert_int_equal(error, SYS_ERRNO_RANGE);
+	close(buffer);
+	idl_linux_conn_close(&c);
+}
+
+/*
  * A path that names a regular file when the server looks and a fifo a
  * moment later (another process swaps the two with RENAME_EXCHANGE, over
  * and over) is never opened as the fifo: a writer blocked on the fifo
@@ -546,6 +589,8 @@ int main(int argc, char **argv)
 	                                    stop_server),
 	    cmocka_unit_test_setup_teardown(test_four_in_flight_are_never_refused, start_server,
 	                                    stop_server),
+	    cmocka_unit_test_setup_teardown(test_read_into_a_buffer_larger_than_memory,
+	                                    start_server, stop_server),
 	    cmocka_unit_test_setup_teardown(test_read_at_the_last_offset, start_server,
 	                                    stop_server),
 	};

@@ -35,7 +35,9 @@ typedef struct idl_linux_region {
 	int fd;
 	void *base;
 	size_t bytes;
-	bool huge; /* backed by huge pages */
+	size_t lead;   /* mapped before base: a window's start within its page */
+	size_t mapped; /* the whole mapping, from base - lead */
+	bool huge;     /* backed by huge pages */
 } idl_linux_region;
 
 /* A new zeroed shared region of `bytes`, backed by a memfd. */
@@ -52,6 +54,22 @@ int idl_linux_region_create_huge(idl_linux_region *r, const char *name, size_t b
 long idl_linux_huge_pages_free(void);
 /* Maps a region received from a peer; takes ownership of fd. */
 int idl_linux_region_map(idl_linux_region *r, int fd);
+/*
+ * The size of a region received from a peer, in *bytes: IDL_E_PROTOCOL for
+ * a descriptor that is not a region sealed against shrinking (fd stays the
+ * caller's).
+ */
+int idl_linux_region_size(int fd, uint64_t *bytes);
+/*
+ * Maps only [offset, offset + bytes) of a region received from a peer,
+ * taking ownership of fd: r->base is the byte at offset, r->bytes is bytes.
+ * For a server that reads into or out of a client's buffer: it maps what
+ * the request names, not the whole of a region whose size the client
+ * chose (a sparse memfd can be larger than the server's address space).
+ * IDL_E_PROTOCOL as idl_linux_region_size; IDL_E_INVALID_ARGUMENT for a
+ * window not inside the region, or empty.
+ */
+int idl_linux_region_map_window(idl_linux_region *r, int fd, uint64_t offset, uint64_t bytes);
 void idl_linux_region_close(idl_linux_region *r);
 /*
  * Faults in, on a channel region r whose rings hold ring_bytes each, what
