@@ -8,8 +8,9 @@
  * Memory the device reads or writes (the rings, request headers, data) is
  * DMA memory: physically contiguous, with its physical address known. The
  * driver trusts the device (it is the machine's), but still checks what it
- * reads from the used ring, so that a confused device makes a request fail
- * rather than the driver read out of bounds.
+ * reads from the used ring, and never reads back what it wrote to the
+ * descriptor table, so that a confused device makes a request fail rather
+ * than the driver read or write out of bounds.
  */
 #ifndef VIRTIO_H
 #define VIRTIO_H
@@ -84,6 +85,9 @@ typedef struct virtqueue {
 	uint16_t avail_idx;                    /* our copy of avail->idx */
 	uint16_t used_seen;                    /* used->idx as far as we took it */
 	uint16_t chain_length[VIRTQ_MAX_SIZE]; /* descriptors per chain, by head */
+	/* Each descriptor's next, in the free list and in a chain: the
+	 * driver's own copy, since the device can write the table's. */
+	uint16_t next[VIRTQ_MAX_SIZE];
 } virtqueue;
 
 /* Bytes of DMA memory a queue of `size` needs (page-aligned parts). */
@@ -103,6 +107,13 @@ int virtio_start(virtio_device *d, const virtio_access *a, uint64_t required, ui
  */
 int virtqueue_setup(virtio_device *d, virtqueue *q, uint16_t index, uint16_t max_size,
                     volatile void *dma, uint64_t phys);
+
+/*
+ * Lays a queue of `size` entries (a power of two, at most VIRTQ_MAX_SIZE)
+ * out in `dma`, zeroed, with every descriptor free: virtqueue_setup's
+ * part that does not touch the device.
+ */
+void virtqueue_init(virtqueue *q, uint16_t index, uint16_t size, volatile void *dma);
 
 /* The device may run now (DRIVER_OK). */
 void virtio_ready(virtio_device *d);

@@ -174,19 +174,7 @@ int virtqueue_setup(virtio_device *d, virtqueue *q, uint16_t index, uint16_t max
 	/* Sizes of split queues are powers of two (2.6). */
 	while (size & (size - 1))
 		size &= (uint16_t)(size - 1);
-	memset((void *)dma, 0, VIRTQ_DMA_BYTES);
-	memset(q, 0, sizeof(*q));
-	q->index = index;
-	q->size = size;
-	/* Descriptors at 0 (16 bytes each, 2 KiB at most), the driver's ring at
-	 * 2048, the device's ring on the next page. */
-	q->desc = (volatile struct virtq_desc *)dma;
-	q->avail = (volatile uint16_t *)((volatile uint8_t *)dma + 2048);
-	q->used = (volatile uint8_t *)dma + 4096;
-	for (uint16_t i = 0; i + 1 < size; i++)
-		q->desc[i].next = (uint16_t)(i + 1);
-	q->free_head = 0;
-	q->free_count = size;
+	virtqueue_init(q, index, size, dma);
 	wr16(d->common, COMMON_QUEUE_SIZE, size);
 	wr16(d->common, COMMON_QUEUE_MSIX_VECTOR, NO_VECTOR);
 	wr64(d->common, COMMON_QUEUE_DESC, phys);

@@ -1,8 +1,10 @@
 /*
  * virtqueue.c: split virtqueues (virtio 1.1, 2.6): a descriptor table, the
  * driver's ring of chains it offers, and the device's ring of chains it
- * used. Free descriptors form a list through their `next` fields.
+ * used. Free descriptors form a list through the driver's own copy of
+ * their `next` fields (q->next): the table is the device's to write too.
  */
+#include "kstring.h"
 #include "virtio.h"
 
 /* The driver's ring: flags, idx, ring[size]. */
@@ -11,6 +13,23 @@
 /* The device's ring: flags, idx, then 8-byte elements from byte 4. */
 #define USED_IDX_BYTE  2
 #define USED_RING_BYTE 4
+
+void virtqueue_init(virtqueue *q, uint16_t index, uint16_t size, volatile void *dma)
+{
+	memset((void *)dma, 0, VIRTQ_DMA_BYTES);
+	memset(q, 0, sizeof(*q));
+	q->index = index;
+	q->size = size;
+	/* Descriptors at 0 (16 bytes each, 2 KiB at most), the driver's ring at
+	 * 2048, the device's ring on the next page. */
+	q->desc = (volatile struct virtq_desc *)dma;
+	q->avail = (volatile uint16_t *)((volatile uint8_t *)dma + 2048);
+	q->used = (volatile uint8_t *)dma + 4096;
+	for (uint16_t i = 0; i + 1 < size; i++)
+		q->next[i] = (uint16_t)(i + 1);
+	q->free_head = 0;
+	q->free_count = size;
+}
 
 int virtqueue_add(virtqueue *q, const struct virtq_buffer *bufs, int count)
 {
@@ -23,10 +42,11 @@ int virtqueue_add(virtqueue *q, const struct virtq_buffer *bufs, int count)
 		d->len = bufs[b].len;
 		d->flags = (uint16_t)((b + 1 < count ? VIRTQ_DESC_NEXT : 0) |
 		                      (bufs[b].device_writes ? VIRTQ_DESC_WRITE : 0));
+		d->next = q->next[i];
 		if (b + 1 < count)
-			i = d->next;
+			i = q->next[i];
 	}
-	q->free_head = q->desc[i].next;
+	q->free_head = q->next[i];
 	q->free_count = (uint16_t)(q->free_count - count);
 	q->chain_length[head] = (uint16_t)count;
 	q->avail[AVAIL_RING(q->avail_idx % q->size)] = head;
@@ -59,8 +79,8 @@ int virtqueue_take(virtqueue *q, uint32_t *written)
 	/* Give the chain's descriptors back to the free list. */
 	uint16_t last = (uint16_t)id;
 	for (uint16_t n = 1; n < q->chain_length[id]; n++)
-		last = q->desc[last].next;
-	q->desc[last].next = q->free_head;
+		last = q->next[last];
+	q->next[last] = q->free_head;
 	q->free_head = (uint16_t)id;
 	q->free_count = (uint16_t)(q->free_count + q->chain_length[id]);
 	q->chain_length[id] = 0;
