@@ -1219,6 +1219,8 @@ static int usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
+	/* Its servers are its own: their channels in huge pages, part (c). */
+	idl_linux_trust_huge_pages(true);
 	if (argc == 3 && strcmp(argv[1], "--client-calls") == 0)
 		return client_calls((uint32_t)atoi(argv[2]));
 	/* For bench/run_ipc_callgrind.sh: the server alone, and clients alone. */

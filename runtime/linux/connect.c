@@ -31,7 +31,8 @@ socklen_t idl_linux_socket_name(struct sockaddr_un *addr, const char *name)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
-int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count)
+int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count,
+                       int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -51,8 +52,10 @@ int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *f
 	}
 	ssize_t n;
 	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return IDL_E_WOULD_BLOCK;
 	return n == (ssize_t)bytes ? IDL_OK : IDL_E_TRANSPORT;
 }
 
@@ -119,7 +122,8 @@ uint32_t idl_linux_handle_kind(int fd)
 	/* Shared memory is a memfd that cannot shrink under its mappers (see
 	 * shm.c): F_GET_SEALS fails on anything but a memfd. */
 	int seals = fcntl(fd, F_GET_SEALS);
-	if (S_ISREG(st.st_mode) && seals >= 0 && (seals & F_SEAL_SHRINK) != 0)
+	if (S_ISREG(st.st_mode) && seals >= 0 && (seals & F_SEAL_SHRINK) != 0 &&
+	    !idl_linux_refused_as_huge(fd))
 		return IDL_KIND_SHM;
 	return IDL_KIND_ANY;
 }
@@ -139,7 +143,13 @@ static int linux_send_handles(void *ctx, const idl_typed_handle *handles, uint32
 		wire[i] = c->send_seq + i;
 	}
 	uint32_t header[2] = {c->send_seq, count};
-	int err = idl_linux_send_fds(c->sock, header, sizeof(header), fds, count);
+	/* Each message is charged to the socket until the peer takes it, and a
+	 * peer that takes its frames but never reads the socket fills it. A
+	 * server never waits for that: one thread serves every client (it
+	 * used to block in sendmsg, and every other client with it). The
+	 * reply is then lost, as one that finds no room in the ring. */
+	int flags = c->end.side == IDL_CHAN_SERVER ? MSG_DONTWAIT : 0;
+	int err = idl_linux_send_fds(c->sock, header, sizeof(header), fds, count, flags);
 	if (err == IDL_OK)
 		c->send_seq += count;
 	return err;

@@ -41,8 +41,17 @@ typedef struct idl_linux_hello {
  * length, or 0 when the name is too long. */
 socklen_t idl_linux_socket_name(struct sockaddr_un *addr, const char *name);
 
-/* Sends payload with up to IDL_MAX_HANDLES descriptors. */
-int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count);
+/* Whether fd is a region in huge pages and this process does not trust
+ * its peers with them (shm.c, idl_linux_trust_huge_pages). */
+bool idl_linux_refused_as_huge(int fd);
+
+/*
+ * Sends payload with up to IDL_MAX_HANDLES descriptors. flags: MSG_DONTWAIT
+ * for a sender that must never wait for its peer (a server), which then
+ * gets IDL_E_WOULD_BLOCK when the socket is full.
+ */
+int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count,
+                       int flags);
 
 /*
  * Receives one message of exactly `bytes` and its descriptors (at most

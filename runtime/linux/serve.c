@@ -208,7 +208,9 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 			h.oldest[i] = iface->oldest;
 		}
 		int fds[IDL_LINUX_HELLO_FDS] = {c->channel.fd, ls->doorbell.fd, c->kick_fd};
-		err = idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS);
+		/* Never waiting: an adopted socket's peer may have filled it. */
+		err =
+		    idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS, MSG_DONTWAIT);
 	}
 	if (err != IDL_OK) {
 		idl_linux_region_close(&c->channel);
@@ -221,8 +223,12 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	/* The mapping is what we use: one descriptor per session, not two. */
 	close(c->channel.fd);
 	c->channel.fd = -1;
-	/* Told once when the client hangs up (EPOLLONESHOT); data: its slot. */
-	struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLONESHOT, .data.u64 = slot};
+	/* Told once when the client hangs up (EPOLLONESHOT); data: its slot.
+	 * EPOLLHUP, which epoll reports unasked and peer_alive looks for: the
+	 * socket is shut both ways, its client gone. (EPOLLRDHUP fired at a
+	 * client's shutdown(SHUT_WR) too, peer_alive found it alive, and with
+	 * the one shot spent its exit went unseen: the session outlived it.) */
+	struct epoll_event ev = {.events = EPOLLONESHOT, .data.u64 = slot};
 	if (epoll_ctl(ls->epoll_fd, EPOLL_CTL_ADD, sock, &ev) != 0) {
 		idl_linux_region_close(&c->channel);
 		close_kick(ls, c);

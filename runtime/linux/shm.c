@@ -4,7 +4,8 @@
  *
  * The seals matter: a peer that could shrink a region we map would turn
  * our next access into SIGBUS. So regions are sealed before they are sent,
- * and idl_linux_region_map refuses a descriptor without the seals.
+ * and idl_linux_region_map refuses a descriptor without the seals, and
+ * one in huge pages unless told to trust them (no seal protects those).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create, accept4, MSG_CMSG_CLOEXEC */
@@ -12,10 +13,13 @@
 #include "idl/linux.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 static int create(idl_linux_region *r, const char *name, size_t bytes, unsigned flags)
@@ -70,11 +74,32 @@ long idl_linux_huge_pages_free(void)
 	return n;
 }
 
+/*
+ * Whether fd is in huge pages (hugetlbfs). A peer can punch a hole in
+ * such a region (fallocate; only F_SEAL_WRITE, which forbids writing too,
+ * stops it): its pages then come back from the system's pool at the next
+ * touch, and with the pool empty that touch is SIGBUS. An ordinary memfd
+ * gives a punched page back as zeros, which a validating reader survives.
+ */
+static _Atomic bool huge_trusted;
+
+void idl_linux_trust_huge_pages(bool on)
+{
+	atomic_store(&huge_trusted, on);
+}
+
+bool idl_linux_refused_as_huge(int fd)
+{
+	struct statfs fs;
+	return !atomic_load(&huge_trusted) && fstatfs(fd, &fs) == 0 && fs.f_type == HUGETLBFS_MAGIC;
+}
+
 int idl_linux_region_size(int fd, uint64_t *bytes)
 {
 	struct stat st;
 	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0)
+	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0 ||
+	    idl_linux_refused_as_huge(fd))
 		return IDL_E_PROTOCOL;
 	*bytes = (uint64_t)st.st_size;
 	return IDL_OK;

@@ -2,15 +2,18 @@
  * test_e2e.c: generated stubs against a generated dispatcher in another
  * process, over the Linux port: connect by name, synchronous calls,
  * several calls in flight, a shared-memory handle, timeouts, a dead
- * server, sessions limited per client and per user, one server with 1,
+ * server, sessions limited per client and per user, a client that never
+ * reads its socket and one that half-closes it, one server with 1,
  * 16 and 256 clients, and the default rings: their size, and how much of
  * them setup commits.
  */
 #include "blk.h"
 #include "demo_server.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -32,11 +35,14 @@ static int start(void **state)
 	return server > 0 ? 0 : -1;
 }
 
+/* A server of channels in huge pages, and this process trusting it with
+ * them (until stop). */
 static int start_huge(void **state)
 {
 	demo_huge_pages = true;
 	int err = start(state);
 	demo_huge_pages = false;
+	idl_linux_trust_huge_pages(true);
 	return err;
 }
 
@@ -54,12 +60,14 @@ static int start_default_rings_huge(void **state)
 	demo_huge_pages = true;
 	int err = start_default_rings(state);
 	demo_huge_pages = false;
+	idl_linux_trust_huge_pages(true);
 	return err;
 }
 
 static int stop(void **state)
 {
 	(void)state;
+	idl_linux_trust_huge_pages(false);
 	if (server > 0)
 		demo_stop_server(server);
 	server = 0;
@@ -329,9 +337,9 @@ static int device_read(idl_request *r, const blk_device_read_request *req,
 static const blk_broker_handlers broker_handlers = {.open_device = broker_open_device};
 static const blk_device_handlers device_handlers = {.read = device_read};
 
-static void serve_broker(int listen_fd)
+static void serve_broker(int listen_fd, uint32_t capacity)
 {
-	if (idl_linux_server_open_fd(&broker, listen_fd, 16) != IDL_OK ||
+	if (idl_linux_server_open_fd(&broker, listen_fd, capacity) != IDL_OK ||
 	    idl_server_add_interface(&broker.server, &blk_broker_interface, &broker_handlers,
 	                             NULL) != IDL_OK ||
 	    idl_server_add_interface(&broker.server, &blk_device_interface, &device_handlers,
@@ -341,6 +349,59 @@ static void serve_broker(int listen_fd)
 	int err = idl_linux_server_run(&broker);
 	idl_linux_server_close(&broker);
 	_exit(err == IDL_OK ? 0 : 1);
+}
+
+/* A broker process serving `capacity` sessions on a socket bound to
+ * broker_name, which the test binds: a server is handed only a listening
+ * socket (one that is not is refused). */
+static char broker_name[64];
+
+/* The abstract socket address of the service `service` ("\0idl/<name>"),
+ * as docs/runtime.md gives it; its length. */
+static socklen_t service_address(struct sockaddr_un *addr, const char *service)
+{
+	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+	int n = snprintf(addr->sun_path + 1, sizeof(addr->sun_path) - 1, "idl/%s", service);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+static pid_t start_broker(uint32_t capacity)
+{
+	snprintf(broker_name, sizeof(broker_name), "test-broker-%d", (int)getpid());
+	struct sockaddr_un addr;
+	socklen_t len = service_address(&addr, broker_name);
+	int listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_true(listen_fd >= 0);
+	assert_int_equal(bind(listen_fd, (struct sockaddr *)&addr, len), 0);
+	idl_linux_server not_listening;
+	int pair[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+	assert_int_equal(idl_linux_server_open_fd(&not_listening, pair[0], 4), IDL_E_HANDLE_KIND);
+	close(pair[1]);
+	assert_int_equal(listen(listen_fd, 16), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		serve_broker(listen_fd, capacity);
+	close(listen_fd);
+	return pid;
+}
+
+/* A Device session from the broker, opened as such. */
+static void open_device(idl_linux_conn *broker_conn, idl_linux_conn *dev)
+{
+	blk_broker_open_device_request req = {0};
+	blk_broker_open_device_reply_buffer rb;
+	const blk_broker_open_device_reply *reply;
+	sys_errno error;
+	assert_int_equal(blk_broker_open_device(idl_chan_end_endpoint(&broker_conn->end), &req, &rb,
+	                                        &reply, &error),
+	                 IDL_OK);
+	/* The decoder checked the kind; the interface is checked on opening. */
+	blk_device_channel channel = reply->device;
+	assert_int_equal(idl_linux_handle_kind((int)channel.handle), IDL_KIND_CHANNEL);
+	assert_int_equal(idl_linux_conn_open(dev, (int)channel.handle, BLK_DEVICE_PROTOCOL, 5000),
+	                 IDL_OK);
+	dev->end.ep.timeout_ns = 5000000000u;
 }
 
 static uint64_t read_on(idl_linux_conn *c, uint64_t block)
@@ -357,48 +418,14 @@ static uint64_t read_on(idl_linux_conn *c, uint64_t block)
 static void test_typed_channels(void **state)
 {
 	(void)state;
-	char broker_name[64];
-	snprintf(broker_name, sizeof(broker_name), "test-broker-%d", (int)getpid());
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "idl/%s", broker_name);
-	int listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	assert_true(listen_fd >= 0);
-	assert_int_equal(bind(listen_fd, (struct sockaddr *)&addr,
-	                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)),
-	                 0);
-	/* A server is handed only a listening socket. */
-	idl_linux_server not_listening;
-	int pair[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
-	assert_int_equal(idl_linux_server_open_fd(&not_listening, pair[0], 4), IDL_E_HANDLE_KIND);
-	close(pair[1]);
-	assert_int_equal(listen(listen_fd, 16), 0);
-	pid_t pid = fork();
-	if (pid == 0)
-		serve_broker(listen_fd);
-	close(listen_fd);
-
+	pid_t pid = start_broker(16);
 	idl_linux_conn c;
 	int err = idl_linux_connect(&c, broker_name, BLK_BROKER_PROTOCOL, 5000);
 	assert_int_equal(err, IDL_OK);
 	c.end.ep.timeout_ns = 5000000000u;
 	idl_linux_conn dev[2];
-	for (int i = 0; i < 2; i++) {
-		blk_broker_open_device_request req = {0};
-		blk_broker_open_device_reply_buffer rb;
-		const blk_broker_open_device_reply *reply;
-		sys_errno error;
-		assert_int_equal(blk_broker_open_device(idl_chan_end_endpoint(&c.end), &req, &rb,
-		                                        &reply, &error),
-		                 IDL_OK);
-		/* The decoder checked the kind; the interface is checked on opening. */
-		blk_device_channel channel = reply->device;
-		assert_int_equal(idl_linux_handle_kind((int)channel.handle), IDL_KIND_CHANNEL);
-		assert_int_equal(
-		    idl_linux_conn_open(&dev[i], (int)channel.handle, BLK_DEVICE_PROTOCOL, 5000),
-		    IDL_OK);
-		dev[i].end.ep.timeout_ns = 5000000000u;
-	}
+	for (int i = 0; i < 2; i++)
+		open_device(&c, &dev[i]);
 	/* Two sessions of their own, each served. */
 	uint64_t a = read_on(&dev[0], 7), b = read_on(&dev[1], 7);
 	assert_true(a != b);
@@ -420,6 +447,158 @@ static void test_typed_channels(void **state)
 		idl_linux_conn_close(&dev[i]);
 	idl_linux_conn_close(&c);
 	assert_int_equal(demo_stop_server(pid), 0);
+}
+
+/* Transfer ops of a client that takes its replies from the ring but never
+ * the descriptors they carry from its socket. */
+static int handles_not_read(void *ctx, const uint32_t *wire, uint32_t count,
+                            idl_typed_handle *handles)
+{
+	(void)ctx;
+	for (uint32_t i = 0; i < count; i++)
+		handles[i] = (idl_typed_handle){wire[i], IDL_KIND_CHANNEL};
+	return IDL_OK;
+}
+
+static void nothing_to_release(void *ctx, const idl_typed_handle *handles, uint32_t count)
+{
+	(void)ctx, (void)handles, (void)count;
+}
+
+/*
+ * A client that never reads its socket fills it with the descriptors of
+ * its replies, and the server's next send to it would wait for room. The
+ * server never waits: that reply is lost (its caller times out) and the
+ * other clients are served. (The server thread blocked in sendmsg after
+ * about 280 replies, and every other client's calls timed out with it.)
+ */
+static pid_t broker_pid, attacker; /* stopped by stop_broker, pass or fail */
+
+static int stop_broker(void **state)
+{
+	(void)state;
+	if (attacker > 0) {
+		kill(attacker, SIGKILL);
+		waitpid(attacker, NULL, 0);
+	}
+	if (broker_pid > 0)
+		demo_stop_server(broker_pid);
+	attacker = broker_pid = 0;
+	return 0;
+}
+
+static void test_client_that_never_reads_its_socket(void **state)
+{
+	(void)state;
+	broker_pid = start_broker(512);
+	idl_linux_conn c, dev;
+	assert_int_equal(idl_linux_connect(&c, broker_name, BLK_BROKER_PROTOCOL, 5000), IDL_OK);
+	c.end.ep.timeout_ns = 5000000000u;
+	open_device(&c, &dev);
+	int report[2];
+	assert_int_equal(pipe(report), 0);
+	attacker = fork();
+	if (attacker == 0) {
+		idl_linux_conn a;
+		if (idl_linux_connect(&a, broker_name, BLK_BROKER_PROTOCOL, 5000) != IDL_OK)
+			_exit(1);
+		static idl_transfer_ops ops;
+		ops = idl_linux_transfer;
+		ops.receive_handles = handles_not_read;
+		ops.release_handles = nothing_to_release;
+		idl_chan_end_set_transfer(&a.end, &ops, &a);
+		a.end.ep.timeout_ns = 1000000000u;
+		uint32_t answered = 0;
+		for (; answered < 500; answered++) {
+			blk_broker_open_device_request req = {0};
+			blk_broker_open_device_reply_buffer rb;
+			const blk_broker_open_device_reply *reply;
+			sys_errno error;
+			if (blk_broker_open_device(idl_chan_end_endpoint(&a.end), &req, &rb, &reply,
+			                           &error) != IDL_OK)
+				break;
+		}
+		(void)!write(report[1], &answered, sizeof(answered));
+		pause(); /* its socket stays full until it is killed */
+		_exit(0);
+	}
+	close(report[1]);
+	uint32_t answered = 0;
+	assert_int_equal(read(report[0], &answered, sizeof(answered)), sizeof(answered));
+	close(report[0]);
+	print_message("  the client that never reads: %u replies, then none\n", answered);
+	assert_true(answered < 500); /* its socket did fill */
+	/* Served at once, the attacker still there. */
+	dev.end.ep.timeout_ns = 2000000000u;
+	assert_int_equal(read_on(&dev, 3) % 1000, 3);
+	idl_linux_conn more;
+	open_device(&c, &more);
+	assert_int_equal(read_on(&more, 4) % 1000, 4);
+	idl_linux_conn_close(&more);
+	idl_linux_conn_close(&dev);
+	idl_linux_conn_close(&c);
+	kill(attacker, SIGKILL);
+	waitpid(attacker, NULL, 0);
+	attacker = 0;
+	assert_int_equal(demo_stop_server(broker_pid), 0);
+	broker_pid = 0;
+}
+
+/* Descriptors the process holds now. */
+static int descriptors_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	int n = 0;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n - 2; /* . and .. */
+}
+
+/*
+ * A client that shuts its socket for writing and later exits: its
+ * sessions end when it does. (The server's one-shot watch fired at the
+ * shutdown, found the client alive, and never saw it go: each session
+ * kept its slot, channel and descriptors for good.)
+ */
+static void test_half_closed_client_that_exits(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK); /* the server is up */
+	idl_linux_conn_close(&c);
+	int before = descriptors_of(server);
+	pid_t child = fork();
+	if (child == 0) {
+		struct sockaddr_un addr;
+		socklen_t len = service_address(&addr, name);
+		for (int i = 0; i < 20; i++) {
+			int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+			if (sock < 0 || connect(sock, (struct sockaddr *)&addr, len) != 0)
+				_exit(1);
+			char hello[1024]; /* its descriptors are dropped: no room for them */
+			if (recv(sock, hello, sizeof(hello), 0) <= 0)
+				_exit(1);
+			shutdown(sock, SHUT_WR);
+		}
+		usleep(200000); /* the server has seen every shutdown */
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(status, 0);
+	int after = descriptors_of(server);
+	for (int tries = 0; tries < 300 && after > before; tries++) {
+		usleep(10000);
+		after = descriptors_of(server);
+	}
+	assert_true(after <= before);
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c.end), 5), IDL_OK);
+	idl_linux_conn_close(&c);
 }
 
 /* Two requests in flight, replies taken in the other order. */
@@ -598,6 +777,40 @@ static void test_huge_page_channels(void **state)
 		assert_int_equal(huge, 16);
 }
 
+/*
+ * A region in huge pages is taken from a peer only by a process that
+ * trusts its peers with them: the peer can punch a hole in it, and with
+ * the pool empty our next touch is SIGBUS (a server that did so killed
+ * its client). Untrusted, a huge-page channel fails the connect, and a
+ * huge-page memfd neither maps nor counts as shared memory.
+ */
+static void test_huge_pages_only_when_trusted(void **state)
+{
+	(void)state;
+	if (idl_linux_huge_pages_free() < 4)
+		skip(); /* the server falls back to ordinary pages: nothing to refuse */
+	idl_linux_trust_huge_pages(false);
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_E_PROTOCOL);
+	idl_linux_region own, peer;
+	assert_int_equal(idl_linux_region_create_huge(&own, "test-huge", 1), IDL_OK);
+	assert_int_equal(idl_linux_handle_kind(own.fd), IDL_KIND_ANY);
+	assert_int_equal(idl_linux_region_map(&peer, dup(own.fd)), IDL_E_PROTOCOL);
+	assert_int_equal(idl_linux_region_map_window(&peer, dup(own.fd), 0, 1), IDL_E_PROTOCOL);
+	idl_linux_trust_huge_pages(true);
+	assert_int_equal(idl_linux_handle_kind(own.fd), IDL_KIND_SHM);
+	assert_int_equal(idl_linux_region_map_window(&peer, dup(own.fd), 4096 + 5, 100), IDL_OK);
+	assert_true(peer.huge);
+	memcpy(peer.base, "seen", 4);
+	assert_memory_equal((uint8_t *)own.base + 4096 + 5, "seen", 4);
+	idl_linux_region_close(&peer);
+	idl_linux_region_close(&own);
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	assert_true(c.channel.huge);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c.end), 16), IDL_OK);
+	idl_linux_conn_close(&c);
+}
+
 /* Pages of the region [offset, offset + bytes) that are in memory. */
 static size_t resident_pages(const idl_linux_region *r, size_t offset, size_t bytes)
 {
@@ -685,6 +898,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sessions_per_client, start_limited, stop),
 	    cmocka_unit_test_setup_teardown(test_sessions_per_user, start_user_limited, stop),
 	    cmocka_unit_test(test_typed_channels),
+	    cmocka_unit_test_teardown(test_client_that_never_reads_its_socket, stop_broker),
+	    cmocka_unit_test_setup_teardown(test_half_closed_client_that_exits, start, stop),
 	    cmocka_unit_test_setup_teardown(test_async_in_flight, start, stop),
 	    cmocka_unit_test_setup_teardown(test_one_way, start, stop),
 	    cmocka_unit_test_setup_teardown(test_timeout_then_recover, start, stop),
@@ -693,6 +908,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_clients_16, start, stop),
 	    cmocka_unit_test_setup_teardown(test_clients_256, start, stop),
 	    cmocka_unit_test_setup_teardown(test_huge_page_channels, start_huge, stop),
+	    cmocka_unit_test_setup_teardown(test_huge_pages_only_when_trusted, start_huge, stop),
 	    cmocka_unit_test_setup_teardown(test_default_rings_commit_what_is_used,
 	                                    start_default_rings, stop),
 	    cmocka_unit_test_setup_teardown(test_default_rings_in_huge_pages,

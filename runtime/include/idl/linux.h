@@ -52,12 +52,26 @@ int idl_linux_region_create(idl_linux_region *r, const char *name, size_t bytes)
 int idl_linux_region_create_huge(idl_linux_region *r, const char *name, size_t bytes);
 /* Huge pages free in the system's pool now (/proc/meminfo); 0 if unknown. */
 long idl_linux_huge_pages_free(void);
-/* Maps a region received from a peer; takes ownership of fd. */
+/*
+ * Maps a region received from a peer; takes ownership of fd. IDL_E_PROTOCOL
+ * for a descriptor that is not a memfd sealed against shrinking, and for
+ * one in huge pages unless idl_linux_trust_huge_pages(true).
+ */
 int idl_linux_region_map(idl_linux_region *r, int fd);
 /*
+ * Whether this process takes regions in huge pages (hugetlbfs memfds) from
+ * its peers: channels from a server that puts them there
+ * (idl_linux_server_use_huge_pages) and shm handles. Off by default: a
+ * peer can punch a hole in such a region, which no seal that leaves it
+ * writable prevents, and with the system's pool of huge pages empty our
+ * next touch of it is SIGBUS. Turn it on only with peers you trust.
+ * Refused, such a region fails to map (IDL_E_PROTOCOL) and is not
+ * IDL_KIND_SHM.
+ */
+void idl_linux_trust_huge_pages(bool on);
+/*
  * The size of a region received from a peer, in *bytes: IDL_E_PROTOCOL for
- * a descriptor that is not a region sealed against shrinking (fd stays the
- * caller's).
+ * a descriptor idl_linux_region_map refuses (fd stays the caller's).
  */
 int idl_linux_region_size(int fd, uint64_t *bytes);
 /*
@@ -221,7 +235,11 @@ int idl_linux_server_open_fd(idl_linux_server *ls, int listen_fd, uint32_t capac
  * rarely in the TLB, while one 2 MiB page covers a whole channel
  * (docs/runtime.md, "Huge pages"). The price is memory: a channel takes at
  * least 2 MiB, which is why the default ring is then 512 KiB: one page
- * holds the whole channel.
+ * holds the whole channel. Only for clients you trust, both ways: a client
+ * can punch a hole in its channel, and with the system's pool empty the
+ * server's next touch of it is SIGBUS; and a client takes such a channel
+ * only after idl_linux_trust_huge_pages(true) (otherwise its connect
+ * fails, IDL_E_PROTOCOL).
  */
 void idl_linux_server_use_huge_pages(idl_linux_server *ls, bool on);
 /*
