@@ -190,6 +190,28 @@ static uint64_t deadline_of(const idl_chan_end *e)
 }
 
 /*
+ * A wait checks its deadline when the ring runs empty. A peer that keeps
+ * frames coming, none of them what the wait is for, never lets it run
+ * empty, so a wait also reads the clock every IDL_FRAMES_PER_CLOCK frames
+ * it took in vain: *deadline is set at the first reading (from timeout_ns,
+ * 0: no deadline), and a later one past it ends the wait. The frames are
+ * the peer's to send; the time is ours to bound.
+ */
+#define IDL_FRAMES_PER_CLOCK 64u
+
+static bool overdue(uint32_t frames_in_vain, uint64_t *deadline, uint64_t timeout_ns)
+{
+	if (timeout_ns == 0 || frames_in_vain % IDL_FRAMES_PER_CLOCK != 0)
+		return false;
+	uint64_t now = idl_os_now_ns();
+	if (*deadline == 0) {
+		*deadline = now + timeout_ns;
+		return false;
+	}
+	return now >= *deadline;
+}
+
+/*
  * A server's end with reply tokens out: other threads may send on it, so
  * the server thread's own sends take the lock too, from send_begin to
  * send_commit. Without tokens (the rule) this is one load.
@@ -256,6 +278,7 @@ static int end_send_begin(idl_endpoint *ep, size_t max_bytes, void **frame)
 static IDL_NOINLINE int send_wait(idl_chan_end *e, void **frame)
 {
 	uint64_t deadline = 0;
+	uint32_t in_vain = 0; /* passes that took replies and found no room */
 	for (;;) {
 		void *at;
 		int err = idl_ring_reserve(&e->tx, e->tx_room, &at);
@@ -273,8 +296,11 @@ static IDL_NOINLINE int send_wait(idl_chan_end *e, void **frame)
 			int taken = pump(e);
 			if (taken < 0)
 				return taken;
-			if (taken > 0)
+			if (taken > 0) {
+				if (overdue(++in_vain, &deadline, e->ep.timeout_ns))
+					return IDL_E_TIMEOUT;
 				continue;
+			}
 		}
 		if (e->nonblock)
 			return IDL_E_WOULD_BLOCK;
@@ -863,6 +889,7 @@ static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, 
 	if (call != NULL && call->owner != e)
 		return IDL_E_INVALID_ARGUMENT;
 	uint64_t deadline = 0;
+	uint32_t in_vain = 0; /* frames taken that were not the answer awaited */
 	for (;;) {
 		idl_call *c = call == NULL                        ? first_answered(e)
 		              : call->status != IDL_E_WOULD_BLOCK ? call
@@ -893,9 +920,12 @@ static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, 
 				call->size = f.size;
 				call->handle_count = f.handle_count;
 				answered(e, call, IDL_OK);
-			} else if (!route(e, &f, local)) {
-				keep(e, f.at, f.size, local, f.handle_count);
+				continue;
 			}
+			if (!route(e, &f, local))
+				keep(e, f.at, f.size, local, f.handle_count);
+			if (overdue(++in_vain, &deadline, timeout_ns))
+				return IDL_E_TIMEOUT;
 			continue;
 		}
 		if (err == IDL_E_FRAME_TOO_LARGE) {
@@ -904,6 +934,8 @@ static int end_call_wait(idl_endpoint *ep, idl_call *call, uint64_t timeout_ns, 
 			e->dropped++;
 			if (call != NULL && e->scratch == NULL)
 				answered(e, call, IDL_E_FRAME_TOO_LARGE);
+			else if (overdue(++in_vain, &deadline, timeout_ns))
+				return IDL_E_TIMEOUT;
 			continue;
 		}
 		if (err != IDL_E_WOULD_BLOCK)
@@ -938,6 +970,7 @@ static int end_receive(idl_endpoint *ep, uint32_t txid, void *buf, size_t max_by
 	if (e->error != IDL_OK)
 		return e->error;
 	uint64_t deadline = 0;
+	uint32_t in_vain = 0; /* frames taken that were not the one awaited */
 	for (;;) {
 		idl_ring_frame f; /* not an initializer: it would zero wire */
 		f.buf = buf;
@@ -947,12 +980,15 @@ static int end_receive(idl_endpoint *ep, uint32_t txid, void *buf, size_t max_by
 		idl_typed_handle local[IDL_MAX_HANDLES];
 		int err = take_one(e, &f, local);
 		if (err == IDL_OK) {
-			if (route(e, &f, local))
-				continue;
 			const idl_frame_header *h = f.at;
-			if (txid == 0 || (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0))
-				return give(e, &f, local, size, handles, handle_count);
-			keep(e, f.at, f.size, local, f.handle_count);
+			if (!route(e, &f, local)) {
+				if (txid == 0 ||
+				    (h->txid == txid && (h->flags & IDL_FLAG_REPLY) != 0))
+					return give(e, &f, local, size, handles, handle_count);
+				keep(e, f.at, f.size, local, f.handle_count);
+			}
+			if (overdue(++in_vain, &deadline, e->ep.timeout_ns))
+				return IDL_E_TIMEOUT;
 			continue;
 		}
 		if (err != IDL_E_WOULD_BLOCK)

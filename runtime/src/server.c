@@ -467,7 +467,12 @@ static bool any_pending(idl_server *s)
 
 /* Takes the ready set and drains what it names, and the watched channel;
  * returns frames handled. Every sweep_passes busy passes it sweeps too, so
- * that a client whose bits another keeps clearing still gets its turn.
+ * that a client whose bits another keeps clearing still gets its turn; and
+ * after IDL_SERVER_FALSE_ALARMS passes in a row that found the doorbell
+ * rung and nothing to do, so that one whose kicks go unseen gets its turn
+ * while another keeps the doorbell ringing with nothing behind it (the
+ * server then never sleeps, which is where kicks are collected, and has
+ * no busy passes to count).
  * Out of line so that profilers can count it alone (bench/run_ipc_callgrind.sh). */
 __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 {
@@ -478,6 +483,7 @@ __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 	uint32_t summary = atomic_load_explicit(&db->summary, memory_order_relaxed);
 	if (summary != 0)
 		summary = atomic_exchange_explicit(&db->summary, 0, memory_order_seq_cst);
+	bool rang = summary != 0;
 	while (summary != 0) {
 		uint32_t w = (uint32_t)__builtin_ctz(summary);
 		summary &= summary - 1;
@@ -508,10 +514,14 @@ __attribute__((noinline)) static uint64_t take_ready(idl_server *s)
 	if (watched_ready(s))
 		drain(s, s->watched);
 	if (s->frames != before) {
+		s->false_alarms = 0;
 		if (++s->unswept >= s->sweep_passes)
 			(void)sweep(s);
 		s->watch_quiet++;
 		move_watch(s);
+	} else if (rang && ++s->false_alarms >= IDL_SERVER_FALSE_ALARMS) {
+		s->false_alarms = 0;
+		(void)sweep(s);
 	}
 	return s->frames - before;
 }

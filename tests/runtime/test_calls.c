@@ -2,7 +2,8 @@
  * test_calls.c: the client side of calls through generated stubs over a
  * channel in one process: what may arrive while a call waits (events larger
  * than its reply buffer, replies to other calls), and many calls in flight
- * on one channel, served by an idl_server on a thread of its own.
+ * on one channel, served by an idl_server on a thread of its own; and a
+ * call that ends at its timeout while a server keeps events coming.
  */
 #include "blk.h"
 #include "chan_fixture.h"
@@ -313,6 +314,81 @@ static void test_one_call_times_out_among_many(void **state)
 	served_stop(&s);
 }
 
+/*
+ * A server that never answers a call but keeps events coming, faster than
+ * the client takes them, never lets the reply ring run empty, which is
+ * where a wait checked its deadline: the call still ends at its timeout.
+ * (It waited for as long as the events came: here until the stream is
+ * stopped, after 3 s.)
+ */
+#define STREAM_RING (64u << 10)
+static _Alignas(64) uint8_t stream_region[IDL_CHAN_RINGS_OFFSET + 2 * STREAM_RING];
+static _Atomic bool stream_stop;
+
+/* 256 events of 16 bytes at a time, whenever the client left room for them. */
+static void *event_stream(void *arg)
+{
+	(void)arg;
+	idl_chan_shared *c = (idl_chan_shared *)stream_region;
+	uint8_t *ring = stream_region + idl_chan_reply_ring_offset(STREAM_RING);
+	uint32_t head = 0;
+	uint64_t end = idl_os_now_ns() + 3000000000u;
+	while (!atomic_load(&stream_stop) && idl_os_now_ns() < end) {
+		if (STREAM_RING - (head - atomic_load(&c->rep_tail)) < 4096)
+			continue;
+		for (uint32_t i = 0; i < 4096; i += 16)
+			fill_frame(ring + ((head + i) & (STREAM_RING - 1)), 16, 0, IDL_FLAG_EVENT,
+			           0, 7);
+		head += 4096;
+		atomic_store(&c->rep_head, head);
+		atomic_fetch_add(&c->client.seq, 1);
+		idl_os_wake(&c->client.seq);
+	}
+	return NULL;
+}
+
+/* An event callback with a microsecond of work: slower than the stream. */
+static uint64_t events_taken;
+static void slow_event(void *ctx, void *frame, size_t size, size_t frame_max,
+                       const idl_typed_handle *handles, uint32_t count)
+{
+	(void)ctx, (void)frame, (void)size, (void)frame_max, (void)handles, (void)count;
+	events_taken++;
+	uint64_t until = idl_os_now_ns() + 1000;
+	while (idl_os_now_ns() < until)
+		;
+}
+
+static void test_timeout_while_events_keep_coming(void **state)
+{
+	(void)state;
+	idl_chan_end client;
+	assert_int_equal(idl_chan_format(stream_region, sizeof(stream_region), STREAM_RING, 8192),
+	                 IDL_OK);
+	assert_int_equal(
+	    idl_chan_end_init(&client, stream_region, sizeof(stream_region), IDL_CHAN_CLIENT),
+	    IDL_OK);
+	idl_chan_end_set_events(&client, slow_event, NULL);
+	idl_endpoint *ep = idl_chan_end_endpoint(&client);
+	ep->timeout_ns = 100000000u; /* 100 ms */
+	pthread_t stream;
+	assert_int_equal(pthread_create(&stream, NULL, event_stream, NULL), 0);
+	blk_device_read_request req = {.block = 1};
+	blk_device_read_reply_buffer rb;
+	const blk_device_read_reply *reply;
+	sys_errno error;
+	uint64_t start = idl_os_now_ns();
+	int err = blk_device_read(ep, &req, &rb, &reply, &error);
+	uint64_t took = idl_os_now_ns() - start;
+	atomic_store(&stream_stop, true);
+	pthread_join(stream, NULL);
+	print_message("  a 100 ms call ended after %.3f s, %llu events taken meanwhile\n",
+	              (double)took / 1e9, (unsigned long long)events_taken);
+	assert_int_equal(err, IDL_E_TIMEOUT);
+	assert_true(events_taken > 0);
+	assert_true(took < 1000000000u); /* a bound, far from the 3 s of the stream */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_thousand_calls_in_flight),
 	    cmocka_unit_test(test_one_call_times_out_among_many),
 	    cmocka_unit_test(test_txid_wraps_around_a_call_in_flight),
+	    cmocka_unit_test(test_timeout_while_events_keep_coming),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
  *    calls: the `notify` word of each channel and each client's kick are
  *    its own. The good client's slices are an hour long, so that its second
  *    ring after a slice cannot be what serves it.
+ *  - Nor can one that keeps the doorbell ringing with nothing behind it
+ *    (the summary pointing at no channel).
  *  - Client victim: a hostile server process scribbles on the reply side
  *    of a channel while this process calls through it: every call ends
  *    (bounded timeouts), and the channel ends with IDL_E_PROTOCOL.
@@ -22,6 +24,7 @@
 #include "demo_server.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +192,99 @@ static void test_doorbell_cleared(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/*
+ * The other way to starve a sleeping client: keep the doorbell ringing. A
+ * client makes a call (the server watches its channel, then sleeps and
+ * tells every client to kick), wakes the server with a kick of its own,
+ * then keeps the summary pointing at a word of no channel, forever.
+ */
+static int ringer(const char *name)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	idl_linux_conn c;
+	if (demo_connect(&c, name) != IDL_OK)
+		return 2;
+	idl_doorbell *db = c.doorbell.base;
+	if (demo_call_write(idl_chan_end_endpoint(&c.end), 1) != IDL_OK)
+		return 2;
+	usleep(10000); /* the server has gone to sleep: every client kicks */
+	atomic_store(&db->summary, 1u << (IDL_DOORBELL_WORDS - 1));
+	c.end.xfer->kick(c.end.xfer_ctx);
+	for (;;)
+		atomic_store(&db->summary, 1u << (IDL_DOORBELL_WORDS - 1));
+}
+
+/* Runs pid on `cpu` alone, when the machine has it. */
+static void pin(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/*
+ * A client that keeps the doorbell ringing with nothing behind it cannot
+ * starve one whose server sleeps between its calls: the server looks at
+ * every channel after so many passes, whether they found work or not. The
+ * ringer runs on the server's CPU, where the server's yields hand it the
+ * CPU. (Only passes that found work counted: the server never slept,
+ * never saw a kick and never looked at every channel, and every call of
+ * the good client timed out.)
+ */
+static pid_t ringing_server, ringing; /* stopped by stop_ringing, pass or fail */
+
+static int stop_ringing(void **state)
+{
+	(void)state;
+	if (ringing > 0) {
+		kill(ringing, SIGKILL);
+		waitpid(ringing, NULL, 0);
+	}
+	if (ringing_server > 0)
+		demo_stop_server(ringing_server);
+	ringing = ringing_server = 0;
+	cpu_set_t all;
+	CPU_ZERO(&all);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &all);
+	(void)sched_setaffinity(0, sizeof(all), &all);
+	return 0;
+}
+
+static void test_doorbell_kept_ringing(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "test-ringing-%d", (int)getpid());
+	pid_t server = ringing_server = demo_start(name);
+	idl_linux_conn good;
+	assert_int_equal(demo_connect(&good, name), IDL_OK);
+	good.end.slice_ns = 3600000000000u;
+	good.end.ep.timeout_ns = 2000000000u;
+	pin(server, 0);
+	pin(0, 1);
+	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), 1), IDL_OK);
+	usleep(300000); /* the server slept, and told us to kick */
+	pid_t bad = ringing = fork();
+	if (bad == 0)
+		_exit(ringer(name));
+	pin(bad, 0);
+	usleep(600000); /* connected and ringing */
+	for (uint32_t i = 0; i < 50; i++) {
+		usleep(1000);
+		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), i % 64), IDL_OK);
+	}
+	kill(bad, SIGKILL);
+	waitpid(bad, NULL, 0);
+	ringing = 0;
+	idl_linux_conn_close(&good);
+	int status = demo_stop_server(server);
+	ringing_server = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* The hostile server: scribbles on what a server may write. */
 static void hostile_server(idl_chan_shared *s, uint32_t seed)
 {
@@ -325,6 +421,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hostile_clients),
 	    cmocka_unit_test(test_doorbell_cleared),
+	    cmocka_unit_test_teardown(test_doorbell_kept_ringing, stop_ringing),
 	    cmocka_unit_test(test_hostile_server),
 	    cmocka_unit_test(test_length_word_rewritten_during_the_copy),
 	};

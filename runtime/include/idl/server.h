@@ -32,7 +32,10 @@
  * the server sleeps on with epoll). So the shared ready set is only a
  * hint: a client that clears another's bits delays it until the server's
  * next look at every channel (every sweep_passes busy passes) or until it
- * goes to sleep, never further, and an idle server sleeps with no timer.
+ * goes to sleep, and one that keeps the doorbell ringing with nothing
+ * behind it (so that the server never sleeps) until the server's next look
+ * after IDL_SERVER_FALSE_ALARMS such rings in a row; never further. An
+ * idle server sleeps with no timer.
  * Without a port, a kick is a wake-up of the doorbell's futex word, which
  * a hostile client could undo (the reference kernel's case; docs/runtime.md).
  *
@@ -111,6 +114,7 @@ struct idl_server {
 	uint32_t spin_budget;        /* spins of the next wait (idl_spin_until) */
 	uint32_t sweep_passes;       /* busy passes between looks at every channel */
 	uint32_t unswept;            /* busy passes since the last */
+	uint32_t false_alarms;       /* passes in a row the doorbell rang for nothing */
 	uint32_t watched;            /* the slot watched, or IDL_SERVER_NO_WATCH */
 	uint32_t watch_quiet;        /* busy passes since the watched channel had a frame */
 	uint32_t watch_slip;         /* checks that leave the watched channel alone (server.c) */
@@ -146,8 +150,12 @@ struct idl_server {
 	bool idle;                   /* the last poll handled nothing: sleep without spinning */
 };
 
-#define IDL_DEFAULT_BATCH_LIMIT   64u
-#define IDL_DEFAULT_SWEEP_PASSES  4096u
+#define IDL_DEFAULT_BATCH_LIMIT  64u
+#define IDL_DEFAULT_SWEEP_PASSES 4096u
+/* Passes in a row that find the doorbell rung and nothing to do before the
+ * server looks at every channel: an honest client's bit is found with its
+ * frames, or after the watched channel took them, once. */
+#define IDL_SERVER_FALSE_ALARMS   8u
 #define IDL_DEFAULT_REPLY_WAIT_NS 1000000000u
 #define IDL_SERVER_NO_WATCH       0xffffffffu
 
