@@ -197,13 +197,20 @@ static bool linux_peer_alive(void *ctx)
 	return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;
 }
 
-/* The client's kick: its own eventfd, which the server sleeps on. */
+/*
+ * The client's kick: a byte into its own socket, whose other end the server
+ * sleeps on. MSG_DONTWAIT, because the server shares the socket's open
+ * file and could clear its O_NONBLOCK and fill it: a plain write would
+ * then block us for good. A full socket holds kicks the server has not yet
+ * drained, so one more is not needed. MSG_NOSIGNAL: a server that died
+ * is the socket's news (peer_alive), not a SIGPIPE.
+ */
 static void linux_kick(void *ctx)
 {
 	idl_linux_conn *c = ctx;
-	uint64_t one = 1;
+	uint8_t kick = 1;
 	if (c->kick_fd >= 0)
-		(void)!write(c->kick_fd, &one, sizeof(one));
+		(void)send(c->kick_fd, &kick, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 const idl_transfer_ops idl_linux_transfer = {
@@ -270,10 +277,14 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 		got = 0;
 	}
 	if (err == IDL_OK) {
-		/* Whatever the server sent, a kick must never block us. */
+		/* Whatever the server sent, a kick must never block us: a UNIX
+		 * stream socket, which linux_kick sends to with MSG_DONTWAIT. */
 		conn->kick_fd = fds[2];
-		int flags = fcntl(conn->kick_fd, F_GETFL);
-		if (flags < 0 || fcntl(conn->kick_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+		int domain = 0, type = 0;
+		socklen_t n = sizeof(domain), m = sizeof(type);
+		if (getsockopt(conn->kick_fd, SOL_SOCKET, SO_DOMAIN, &domain, &n) != 0 ||
+		    getsockopt(conn->kick_fd, SOL_SOCKET, SO_TYPE, &type, &m) != 0 ||
+		    domain != AF_UNIX || type != SOCK_STREAM)
 			err = IDL_E_PROTOCOL;
 	}
 	if (err == IDL_OK) {

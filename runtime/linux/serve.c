@@ -13,14 +13,18 @@
  * Nothing here wakes on a timer: the accept thread sleeps in epoll_wait on
  * the listening socket, an eventfd that stop writes, and every client's
  * socket (a hang-up: the client died), and the server thread sleeps in
- * epoll_wait on every client's kick eventfd and an interrupt eventfd (the
+ * epoll_wait on every client's kick socket and an interrupt eventfd (the
  * idl_server_port below). An idle server makes no wake-ups at all.
  *
- * A kick eventfd is the client's own: the server created it, and only that
- * client holds the other descriptor, so no other client can clear a kick
- * (docs/runtime.md, "Waking the server"). The descriptors are edge
- * triggered and never read: each write is an event, and the counter would
- * take 2^64 kicks to fill.
+ * A kick is a socket pair of the client's own: the server created it,
+ * keeps one end and gives the client the other, so no other client can
+ * clear a kick (docs/runtime.md, "Waking the server"). A stream socket,
+ * not an eventfd: the client sends a byte with MSG_DONTWAIT (and
+ * MSG_NOSIGNAL), which no flag of the shared open file can turn into a
+ * blocking write (an eventfd's write blocks on a full counter when
+ * O_NONBLOCK is clear, and the server, which shares the file, could clear
+ * it), nor a pipe's into SIGPIPE. Our ends are edge triggered and drained
+ * when they fire, so that a socket never fills with old kicks.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -53,6 +57,16 @@ enum {
  * (its slot) or an interrupt. */
 #define EVENT_INTERRUPT UINT32_MAX
 
+/* Empties a kick socket that fired: every kick in it has been seen, and a
+ * full socket would refuse the next. Its descriptor comes with the event
+ * (set_up): the slot's own field is the accept thread's to write. */
+static void drain_kicks(int fd)
+{
+	uint8_t kicks[256];
+	while (recv(fd, kicks, sizeof(kicks), MSG_DONTWAIT) == (ssize_t)sizeof(kicks))
+		;
+}
+
 static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 {
 	idl_linux_server *ls = ctx;
@@ -65,10 +79,11 @@ static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 	int n = epoll_wait(ls->sleep_fd, events, 64, ms);
 	uint32_t words = 0;
 	for (int i = 0; i < n; i++) {
-		uint32_t slot = events[i].data.u32;
+		uint32_t slot = (uint32_t)events[i].data.u64;
 		if (slot < ls->server.capacity) {
 			kicked[slot / 32] |= 1u << (slot % 32);
 			words |= 1u << (slot / 32);
+			drain_kicks((int)(events[i].data.u64 >> 32));
 		}
 	}
 	return words;
@@ -139,7 +154,7 @@ static int create_channel(idl_linux_server *ls, idl_linux_conn *c, size_t bytes)
 	return idl_linux_region_create(&c->channel, "idl-channel", bytes);
 }
 
-/* Takes a client's kick eventfd out of the server's sleep and closes it. */
+/* Takes a client's kick out of the server's sleep and closes it. */
 static void close_kick(idl_linux_server *ls, idl_linux_conn *c)
 {
 	if (c->kick_fd < 0)
@@ -177,13 +192,19 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
-	/* The client's kick: in our sleep's epoll set (data: its slot) before
-	 * the client can write it. */
-	c->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u32 = slot};
-	if (c->kick_fd >= 0 && epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, c->kick_fd, &kick) != 0) {
-		close(c->kick_fd);
-		c->kick_fd = -1;
+	/* The client's kick: a socket pair whose end of ours is in our sleep's
+	 * epoll set (data: its slot, and the descriptor to drain) before the
+	 * client can write the other. */
+	int kick_ends[2] = {-1, -1};
+	c->kick_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, kick_ends) == 0) {
+		c->kick_fd = kick_ends[0];
+		struct epoll_event kick = {.events = EPOLLIN | EPOLLET,
+		                           .data.u64 = (uint64_t)kick_ends[0] << 32 | slot};
+		if (epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, c->kick_fd, &kick) != 0) {
+			close(c->kick_fd);
+			c->kick_fd = -1;
+		}
 	}
 	size_t bytes = idl_chan_region_bytes(ls->ring_bytes);
 	int err = c->kick_fd >= 0 ? create_channel(ls, c, bytes) : IDL_E_TRANSPORT;
@@ -207,11 +228,13 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 			h.versions[i] = iface->version;
 			h.oldest[i] = iface->oldest;
 		}
-		int fds[IDL_LINUX_HELLO_FDS] = {c->channel.fd, ls->doorbell.fd, c->kick_fd};
+		int fds[IDL_LINUX_HELLO_FDS] = {c->channel.fd, ls->doorbell.fd, kick_ends[1]};
 		/* Never waiting: an adopted socket's peer may have filled it. */
 		err =
 		    idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS, MSG_DONTWAIT);
 	}
+	if (kick_ends[1] >= 0)
+		close(kick_ends[1]); /* the client's end: it has its own now, or never will */
 	if (err != IDL_OK) {
 		idl_linux_region_close(&c->channel);
 		close_kick(ls, c);

@@ -15,19 +15,24 @@
  *    ring after a slice cannot be what serves it.
  *  - Nor can one that keeps the doorbell ringing with nothing behind it
  *    (the summary pointing at no channel).
+ *  - A hostile server that keeps its client's kick full and blocking: the
+ *    client's calls still end at their timeout.
  *  - Client victim: a hostile server process scribbles on the reply side
  *    of a channel while this process calls through it: every call ends
  *    (bounded timeouts), and the channel ends with IDL_E_PROTOCOL.
  *  - A producer rewrites a record's length word while the consumer copies
  *    it: every read that succeeds has the size it read in the copy.
  */
+#include "../../runtime/linux/port.h" /* the hello: a hostile server says one */
 #include "demo_server.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 
 #include <cmocka.h>
@@ -354,6 +359,94 @@ static void test_hostile_server(void **state)
 }
 
 /*
+ * A hostile server's kick. The server shares the open file of the kick it
+ * hands its client, so it can clear O_NONBLOCK on it and fill it: a plain
+ * write of the client's then blocks for good, past any timeout (it did,
+ * with the eventfd kick, whose write blocks on a full counter). The kick
+ * is a UNIX stream socket now, sent to with MSG_DONTWAIT; anything else is
+ * refused at connect. The server here says a valid hello, keeps the kick
+ * full and blocking, and never answers.
+ */
+static void kick_jammer(const char *name, bool eventfd_kick)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct sockaddr_un addr;
+	socklen_t len = idl_linux_socket_name(&addr, name);
+	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) != 0 ||
+	    listen(listener, 4) != 0)
+		_exit(1);
+	int sock = accept(listener, NULL, NULL);
+	idl_linux_region channel, doorbell;
+	size_t bytes = idl_chan_region_bytes(DEMO_RING);
+	if (sock < 0 || idl_linux_region_create(&channel, "jammer", bytes) != IDL_OK ||
+	    idl_chan_format(channel.base, bytes, DEMO_RING, FS_FILE_MAX_FRAME_BYTES) != IDL_OK ||
+	    idl_linux_region_create(&doorbell, "jammer-db", sizeof(idl_doorbell)) != IDL_OK)
+		_exit(1);
+	idl_doorbell_init(doorbell.base);
+	int kick[2];
+	if (eventfd_kick) {
+		kick[1] = eventfd(0, 0);
+		uint64_t top = UINT64_MAX - 1; /* one more and a write blocks */
+		(void)!write(kick[1], &top, sizeof(top));
+	} else {
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, kick) != 0)
+			_exit(1);
+		static const uint8_t junk[4096];
+		while (send(kick[1], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
+		while (send(kick[1], junk, 1, MSG_DONTWAIT) > 0)
+			;
+	}
+	idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
+	                     .version = IDL_CHAN_VERSION,
+	                     .wire_version = IDL_WIRE_VERSION};
+	int fds[IDL_LINUX_HELLO_FDS] = {channel.fd, doorbell.fd, kick[1]};
+	if (idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS, 0) != IDL_OK)
+		_exit(1);
+	for (;;) { /* blocking again whenever the client made it non-blocking */
+		(void)fcntl(kick[1], F_SETFL, 0);
+		usleep(1000);
+	}
+}
+
+static void test_hostile_server_kick(void **state)
+{
+	(void)state;
+	char name[64];
+	for (int eventfd_kick = 1; eventfd_kick >= 0; eventfd_kick--) {
+		snprintf(name, sizeof(name), "test-jammer-%d-%d", (int)getpid(), eventfd_kick);
+		pid_t jammer = fork();
+		if (jammer == 0)
+			kick_jammer(name, eventfd_kick);
+		idl_linux_conn c;
+		int err = IDL_E_TRANSPORT;
+		for (int tries = 0; tries < 200; tries++) {
+			err = idl_linux_connect(&c, name, 0, 5000);
+			if (err != IDL_E_TRANSPORT) /* not listening yet */
+				break;
+			usleep(10000);
+		}
+		if (eventfd_kick) {
+			assert_int_equal(err, IDL_E_PROTOCOL);
+		} else {
+			assert_int_equal(err, IDL_OK);
+			c.end.ep.timeout_ns = 300000000u;
+			c.end.slice_ns = 50000000u; /* so that it kicks again, and again */
+			usleep(50000);              /* the kick blocking again */
+			uint64_t start = idl_os_now_ns();
+			assert_int_equal(demo_call_write(idl_chan_end_endpoint(&c.end), 1),
+			                 IDL_E_TIMEOUT);
+			assert_true(idl_os_now_ns() - start <
+			            3000000000u); /* a bound, not a measurement */
+			idl_linux_conn_close(&c);
+		}
+		kill(jammer, SIGKILL);
+		waitpid(jammer, NULL, 0);
+	}
+}
+
+/*
  * A peer that rewrites a record's length word while the consumer copies
  * the record out. The consumer reads the word once and, after the copy,
  * checks the copy's size field against it (idl_ring_read_plain), so a
@@ -423,6 +516,7 @@ int main(void)
 	    cmocka_unit_test(test_doorbell_cleared),
 	    cmocka_unit_test_teardown(test_doorbell_kept_ringing, stop_ringing),
 	    cmocka_unit_test(test_hostile_server),
+	    cmocka_unit_test(test_hostile_server_kick),
 	    cmocka_unit_test(test_length_word_rewritten_during_the_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

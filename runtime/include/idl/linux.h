@@ -112,7 +112,8 @@ typedef struct idl_linux_conn {
 	void *scratch;             /* client only: see idl_chan_end_set_scratch */
 	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
-	int kick_fd; /* an eventfd: the client writes it to wake the server, which sleeps on it */
+	int kick_fd; /* a pipe: the client writes its end to wake the server, which sleeps on the
+	                other */
 	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown;
 	                         * IDL_LINUX_CLIENT_USER | uid for a peer whose pid is
 	                         * not in our pid namespace */
@@ -200,7 +201,7 @@ typedef struct idl_linux_server {
 	_Atomic uint32_t gone_summary;             /* bit w: gone[w] may be nonzero */
 	int epoll_fd;                              /* the acceptor's: listen_fd, wake_fd, sockets */
 	int wake_fd;                               /* an eventfd that wakes the acceptor */
-	int sleep_fd;     /* the server thread's epoll: every client's kick_fd, interrupt_fd */
+	int sleep_fd;     /* the server thread's epoll: every client's kick socket, interrupt_fd */
 	int interrupt_fd; /* an eventfd: idl_server_interrupt */
 	bool fences;      /* membarrier works: the server fences for its clients */
 	_Atomic bool stop;
