@@ -129,6 +129,39 @@ uint32_t idl_linux_handle_kind(int fd)
 }
 
 /* The transfer ops: the handle words are sequence numbers. */
+/*
+ * Each message is charged to the socket until the peer takes it, and a
+ * peer that takes its frames but never reads the socket fills it. A server
+ * never waits for room: one thread serves every client (it used to block
+ * in sendmsg, and every other client with it), and the reply is lost, as
+ * one that finds no room in the ring. A client waits as it waits for room
+ * in the ring, up to its endpoint's timeout (it used to wait for good).
+ */
+static int send_handle_message(idl_linux_conn *c, const uint32_t header[2], const int *fds,
+                               uint32_t count)
+{
+	uint64_t deadline = 0;
+	for (;;) {
+		int err = idl_linux_send_fds(c->sock, header, 2 * sizeof(uint32_t), fds, count,
+		                             MSG_DONTWAIT);
+		if (err != IDL_E_WOULD_BLOCK || c->end.side == IDL_CHAN_SERVER)
+			return err;
+		int ms = -1;
+		if (c->end.ep.timeout_ns != 0) {
+			uint64_t now = idl_os_now_ns();
+			if (deadline == 0)
+				deadline = now + c->end.ep.timeout_ns;
+			if (now >= deadline)
+				return IDL_E_TIMEOUT;
+			uint64_t left = (deadline - now + 999999u) / 1000000u;
+			ms = left > INT32_MAX ? INT32_MAX : (int)left;
+		}
+		struct pollfd p = {.fd = c->sock, .events = POLLOUT};
+		if (poll(&p, 1, ms) < 0 && errno != EINTR)
+			return IDL_E_TRANSPORT;
+	}
+}
+
 static int linux_send_handles(void *ctx, const idl_typed_handle *handles, uint32_t count,
                               uint32_t *wire)
 {
@@ -143,13 +176,7 @@ static int linux_send_handles(void *ctx, const idl_typed_handle *handles, uint32
 		wire[i] = c->send_seq + i;
 	}
 	uint32_t header[2] = {c->send_seq, count};
-	/* Each message is charged to the socket until the peer takes it, and a
-	 * peer that takes its frames but never reads the socket fills it. A
-	 * server never waits for that: one thread serves every client (it
-	 * used to block in sendmsg, and every other client with it). The
-	 * reply is then lost, as one that finds no room in the ring. */
-	int flags = c->end.side == IDL_CHAN_SERVER ? MSG_DONTWAIT : 0;
-	int err = idl_linux_send_fds(c->sock, header, sizeof(header), fds, count, flags);
+	int err = send_handle_message(c, header, fds, count);
 	if (err == IDL_OK)
 		c->send_seq += count;
 	return err;

@@ -47,8 +47,7 @@ bool idl_linux_refused_as_huge(int fd);
 
 /*
  * Sends payload with up to IDL_MAX_HANDLES descriptors. flags: MSG_DONTWAIT
- * for a sender that must never wait for its peer (a server), which then
- * gets IDL_E_WOULD_BLOCK when the socket is full.
+ * not to wait for room, IDL_E_WOULD_BLOCK when the socket is full.
  */
 int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *fds, uint32_t count,
                        int flags);

@@ -15,8 +15,8 @@
  *    ring after a slice cannot be what serves it.
  *  - Nor can one that keeps the doorbell ringing with nothing behind it
  *    (the summary pointing at no channel).
- *  - A hostile server that keeps its client's kick full and blocking: the
- *    client's calls still end at their timeout.
+ *  - A hostile server that keeps its client's kick full and blocking, or
+ *    never reads its socket: the client's calls still end at their timeout.
  *  - Client victim: a hostile server process scribbles on the reply side
  *    of a channel while this process calls through it: every call ends
  *    (bounded timeouts), and the channel ends with IDL_E_PROTOCOL.
@@ -447,6 +447,55 @@ static void test_hostile_server_kick(void **state)
 }
 
 /*
+ * A hostile server that never reads its socket: the descriptors a client
+ * sends fill it (each message is charged to the socket until the peer
+ * takes it), and the client's next send with a handle waits for room. It
+ * waits up to its timeout, as for room in the ring. (It waited for good,
+ * in sendmsg.) The jammer above takes nothing from its socket.
+ */
+static void test_hostile_server_never_reads_its_socket(void **state)
+{
+	(void)state;
+	char name[64];
+	snprintf(name, sizeof(name), "test-deaf-%d", (int)getpid());
+	pid_t jammer = fork();
+	if (jammer == 0)
+		kick_jammer(name, false);
+	idl_linux_conn c;
+	int err = IDL_E_TRANSPORT;
+	for (int tries = 0; tries < 200 && err == IDL_E_TRANSPORT; tries++) {
+		err = idl_linux_connect(&c, name, 0, 5000);
+		if (err == IDL_E_TRANSPORT) /* not listening yet */
+			usleep(10000);
+	}
+	assert_int_equal(err, IDL_OK);
+	c.end.ep.timeout_ns = 300000000u;
+	idl_linux_region buf;
+	assert_int_equal(idl_linux_region_create(&buf, "deaf", 4096), IDL_OK);
+	static fs_file_read_shared_pending p[1000];
+	uint32_t sent = 0;
+	uint64_t start = 0;
+	for (; sent < 1000; sent++) {
+		fs_file_read_shared_request req = {
+		    .fd = 1, .count = 16, .buffer = (idl_handle)buf.fd, .buffer_offset = 0};
+		start = idl_os_now_ns();
+		err = fs_file_read_shared_start(idl_chan_end_endpoint(&c.end), &req, &p[sent]);
+		if (err != IDL_OK)
+			break;
+	}
+	uint64_t took = idl_os_now_ns() - start;
+	print_message("  %u requests with a descriptor sent, then %s after %.3f s\n", sent,
+	              idl_error_name(err), (double)took / 1e9);
+	assert_true(sent < 1000); /* the socket did fill */
+	assert_int_equal(err, IDL_E_TIMEOUT);
+	assert_true(took < 3000000000u); /* a bound, not a measurement */
+	idl_linux_conn_close(&c);
+	idl_linux_region_close(&buf);
+	kill(jammer, SIGKILL);
+	waitpid(jammer, NULL, 0);
+}
+
+/*
  * A peer that rewrites a record's length word while the consumer copies
  * the record out. The consumer reads the word once and, after the copy,
  * checks the copy's size field against it (idl_ring_read_plain), so a
@@ -517,6 +566,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_doorbell_kept_ringing, stop_ringing),
 	    cmocka_unit_test(test_hostile_server),
 	    cmocka_unit_test(test_hostile_server_kick),
+	    cmocka_unit_test(test_hostile_server_never_reads_its_socket),
 	    cmocka_unit_test(test_length_word_rewritten_during_the_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
