@@ -19,7 +19,7 @@
  *
  * One client cannot take the server down. Every descriptor the server may
  * hold is budgeted below the process's limit (RLIMIT_NOFILE): a socket and
- * a kick socket per session, the files clients open, one per bulk read in
+ * a kick pipe per session, the files clients open, one per bulk read in
  * flight, and room for the server itself and for the handles a request
  * brings. A client (a process, by its pid; or a user, for processes whose
  * pid the server cannot see) holds at most HOSTED_SESSIONS_PER_CLIENT
@@ -54,9 +54,9 @@
 #define WORKERS           2u
 /* Descriptors the server keeps for itself: stdio, the root, the listening
  * socket and its spare, the doorbell, the accept thread's epoll and
- * kick socket, and a margin. */
+ * kick pipe, and a margin. */
 #define OWN_DESCRIPTORS 16u
-/* A session's own: its socket and the kick socket its client writes to. */
+/* A session's own: its socket and the kick pipe its client writes. */
 #define DESCRIPTORS_PER_SESSION 2u
 
 typedef struct open_file {
@@ -727,7 +727,7 @@ static const fs_file_handlers handlers = {
 /*
  * Splits the descriptor limit: what the server keeps, a handle's worth of
  * room for a request in flight, one per read_shared in flight, two per
- * session (its socket and the kick socket its client writes to; at most half of
+ * session (its socket and the kick pipe its client writes; at most half of
  * what is left), then the files clients open, a quarter of them at most
  * for one client. False when too little is left to serve anyone.
  */

@@ -224,20 +224,15 @@ static bool linux_peer_alive(void *ctx)
 	return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;
 }
 
-/*
- * The client's kick: a byte into its own socket, whose other end the server
- * sleeps on. MSG_DONTWAIT, because the server shares the socket's open
- * file and could clear its O_NONBLOCK and fill it: a plain write would
- * then block us for good. A full socket holds kicks the server has not yet
- * drained, so one more is not needed. MSG_NOSIGNAL: a server that died
- * is the socket's news (peer_alive), not a SIGPIPE.
- */
+/* The client's kick: a byte into its own writer of the kick pipe, whose
+ * read end the server sleeps on. A full pipe holds kicks the server has
+ * not yet drained, so one more is not needed. */
 static void linux_kick(void *ctx)
 {
 	idl_linux_conn *c = ctx;
 	uint8_t kick = 1;
 	if (c->kick_fd >= 0)
-		(void)send(c->kick_fd, &kick, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)!write(c->kick_fd, &kick, 1);
 }
 
 const idl_transfer_ops idl_linux_transfer = {
@@ -283,6 +278,43 @@ static int check_hello(idl_linux_conn *conn, const idl_linux_hello *h, uint32_t 
 	return IDL_OK;
 }
 
+static void close_kick(idl_linux_conn *conn)
+{
+	if (conn->kick_fd >= 0)
+		close(conn->kick_fd);
+	if (conn->kick_reader >= 0)
+		close(conn->kick_reader);
+	conn->kick_fd = conn->kick_reader = -1;
+}
+
+/*
+ * The kick the server sent (its write end of a pipe, which it keeps reading
+ * from), made the client's own; takes fd. The server shares the open file
+ * of what it sent, so it could clear O_NONBLOCK on it and fill the pipe,
+ * and a write would then block us for good (it did, with an eventfd kick);
+ * and it could close its reader, and a write would then raise SIGPIPE. So
+ * the client opens the pipe again through /proc, for a writer of its own,
+ * non-blocking whatever the server does, and a reader of its own, which it
+ * never reads but which keeps the pipe from being without one. Anything
+ * but a pipe (or a fifo) is refused; a client needs /proc.
+ */
+static int own_kick(idl_linux_conn *conn, int fd)
+{
+	struct stat st;
+	char path[64];
+	int err = IDL_E_PROTOCOL;
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		/* The reader first: a non-blocking writer needs one to open. */
+		conn->kick_reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (conn->kick_reader >= 0)
+			conn->kick_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		err = conn->kick_fd >= 0 ? IDL_OK : IDL_E_TRANSPORT;
+	}
+	close(fd);
+	return err;
+}
+
 /* Waits for the server's hello on a connected socket and sets up conn. */
 static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_interface *iface,
                         int timeout_ms)
@@ -304,15 +336,11 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 		got = 0;
 	}
 	if (err == IDL_OK) {
-		/* Whatever the server sent, a kick must never block us: a UNIX
-		 * stream socket, which linux_kick sends to with MSG_DONTWAIT. */
-		conn->kick_fd = fds[2];
-		int domain = 0, type = 0;
-		socklen_t n = sizeof(domain), m = sizeof(type);
-		if (getsockopt(conn->kick_fd, SOL_SOCKET, SO_DOMAIN, &domain, &n) != 0 ||
-		    getsockopt(conn->kick_fd, SOL_SOCKET, SO_TYPE, &type, &m) != 0 ||
-		    domain != AF_UNIX || type != SOCK_STREAM)
-			err = IDL_E_PROTOCOL;
+		err = own_kick(conn, fds[2]);
+		if (err != IDL_OK) { /* the regions were never mapped: close them */
+			close(fds[0]);
+			close(fds[1]);
+		}
 	}
 	if (err == IDL_OK) {
 		err = idl_linux_region_map(&conn->channel, fds[0]);
@@ -329,9 +357,7 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 	if (err != IDL_OK) {
 		idl_linux_region_close(&conn->channel);
 		idl_linux_region_close(&conn->doorbell);
-		if (conn->kick_fd >= 0)
-			close(conn->kick_fd);
-		conn->kick_fd = -1;
+		close_kick(conn);
 		close(conn->sock);
 		conn->sock = -1;
 		return err;
@@ -360,7 +386,7 @@ static void conn_reset(idl_linux_conn *conn)
 {
 	memset(conn, 0, sizeof(*conn));
 	conn->channel.fd = conn->doorbell.fd = -1;
-	conn->sock = conn->kick_fd = -1;
+	conn->sock = conn->kick_fd = conn->kick_reader = -1;
 }
 
 static int connect_by_name(idl_linux_conn *conn, const char *name, uint32_t protocol,
@@ -426,7 +452,5 @@ void idl_linux_conn_close(idl_linux_conn *conn)
 	if (conn->sock >= 0)
 		close(conn->sock);
 	conn->sock = -1;
-	if (conn->kick_fd >= 0)
-		close(conn->kick_fd);
-	conn->kick_fd = -1;
+	close_kick(conn);
 }

@@ -13,18 +13,18 @@
  * Nothing here wakes on a timer: the accept thread sleeps in epoll_wait on
  * the listening socket, an eventfd that stop writes, and every client's
  * socket (a hang-up: the client died), and the server thread sleeps in
- * epoll_wait on every client's kick socket and an interrupt eventfd (the
+ * epoll_wait on every client's kick pipe and an interrupt eventfd (the
  * idl_server_port below). An idle server makes no wake-ups at all.
  *
- * A kick is a socket pair of the client's own: the server created it,
- * keeps one end and gives the client the other, so no other client can
- * clear a kick (docs/runtime.md, "Waking the server"). A stream socket,
- * not an eventfd: the client sends a byte with MSG_DONTWAIT (and
- * MSG_NOSIGNAL), which no flag of the shared open file can turn into a
- * blocking write (an eventfd's write blocks on a full counter when
- * O_NONBLOCK is clear, and the server, which shares the file, could clear
- * it), nor a pipe's into SIGPIPE. Our ends are edge triggered and drained
- * when they fire, so that a socket never fills with old kicks.
+ * A kick is a pipe of the client's own: the server creates it, keeps its
+ * read end and hands the client the write end, so no other client can
+ * clear a kick (docs/runtime.md, "Waking the server"). The client opens
+ * the pipe again through /proc (connect.c), for a writer and a reader of
+ * its own: the server cannot make its writes block by clearing O_NONBLOCK
+ * (an eventfd's write, shared with the server, blocked on a full counter
+ * once the server cleared it), nor raise SIGPIPE in it by closing its
+ * reader. Our read ends are edge triggered and drained when they fire, so
+ * that a pipe never fills with old kicks.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -57,13 +57,14 @@ enum {
  * (its slot) or an interrupt. */
 #define EVENT_INTERRUPT UINT32_MAX
 
-/* Empties a kick socket that fired: every kick in it has been seen, and a
- * full socket would refuse the next. Its descriptor comes with the event
- * (set_up): the slot's own field is the accept thread's to write. */
+/* Empties a kick pipe that fired: every kick in it has been seen, and a
+ * full pipe would refuse the next. Its descriptor comes with the event
+ * (set_up): the slot's own field is the accept thread's to write. It is
+ * our own reader, non-blocking, shared with no one. */
 static void drain_kicks(int fd)
 {
 	uint8_t kicks[256];
-	while (recv(fd, kicks, sizeof(kicks), MSG_DONTWAIT) == (ssize_t)sizeof(kicks))
+	while (read(fd, kicks, sizeof(kicks)) == (ssize_t)sizeof(kicks))
 		;
 }
 
@@ -192,12 +193,12 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
-	/* The client's kick: a socket pair whose end of ours is in our sleep's
+	/* The client's kick: a pipe whose read end, ours, is in our sleep's
 	 * epoll set (data: its slot, and the descriptor to drain) before the
-	 * client can write the other. */
+	 * client can write it. */
 	int kick_ends[2] = {-1, -1};
 	c->kick_fd = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, kick_ends) == 0) {
+	if (pipe2(kick_ends, O_CLOEXEC | O_NONBLOCK) == 0) {
 		c->kick_fd = kick_ends[0];
 		struct epoll_event kick = {.events = EPOLLIN | EPOLLET,
 		                           .data.u64 = (uint64_t)kick_ends[0] << 32 | slot};
@@ -448,7 +449,7 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	for (uint32_t i = 0; i < capacity; i++) {
 		memset(&ls->conns[i], 0, sizeof(ls->conns[i]));
 		ls->conns[i].sock = ls->conns[i].channel.fd = ls->conns[i].doorbell.fd = -1;
-		ls->conns[i].kick_fd = -1;
+		ls->conns[i].kick_fd = ls->conns[i].kick_reader = -1;
 	}
 	int err = idl_linux_region_create(&ls->doorbell, "idl-doorbell", sizeof(idl_doorbell));
 	if (err != IDL_OK)

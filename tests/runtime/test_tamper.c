@@ -360,12 +360,14 @@ static void test_hostile_server(void **state)
 
 /*
  * A hostile server's kick. The server shares the open file of the kick it
- * hands its client, so it can clear O_NONBLOCK on it and fill it: a plain
- * write of the client's then blocks for good, past any timeout (it did,
- * with the eventfd kick, whose write blocks on a full counter). The kick
- * is a UNIX stream socket now, sent to with MSG_DONTWAIT; anything else is
- * refused at connect. The server here says a valid hello, keeps the kick
- * full and blocking, and never answers.
+ * hands its client, so it can clear O_NONBLOCK on it and fill it: a write
+ * of the client's then blocks for good, past any timeout (it did, with the
+ * eventfd kick, whose write blocks on a full counter). And with a pipe it
+ * could close its reader, so that the client's next kick raises SIGPIPE.
+ * The client opens the pipe again through /proc for a writer and a reader
+ * of its own, and refuses anything but a pipe at connect. The server here
+ * says a valid hello, hands over a full pipe that it keeps blocking and
+ * has no reader of, and never answers.
  */
 static void kick_jammer(const char *name, bool eventfd_kick)
 {
@@ -390,12 +392,12 @@ static void kick_jammer(const char *name, bool eventfd_kick)
 		uint64_t top = UINT64_MAX - 1; /* one more and a write blocks */
 		(void)!write(kick[1], &top, sizeof(top));
 	} else {
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, kick) != 0)
+		if (pipe2(kick, O_NONBLOCK) != 0)
 			_exit(1);
 		static const uint8_t junk[4096];
-		while (send(kick[1], junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		while (write(kick[1], junk, sizeof(junk)) > 0)
 			;
-		while (send(kick[1], junk, 1, MSG_DONTWAIT) > 0)
+		while (write(kick[1], junk, 1) > 0)
 			;
 	}
 	idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
@@ -404,7 +406,9 @@ static void kick_jammer(const char *name, bool eventfd_kick)
 	int fds[IDL_LINUX_HELLO_FDS] = {channel.fd, doorbell.fd, kick[1]};
 	if (idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS, 0) != IDL_OK)
 		_exit(1);
-	for (;;) { /* blocking again whenever the client made it non-blocking */
+	if (!eventfd_kick)
+		close(kick[0]); /* no reader of ours: a write that finds none is SIGPIPE */
+	for (;;) {              /* blocking again whenever the client made it non-blocking */
 		(void)fcntl(kick[1], F_SETFL, 0);
 		usleep(1000);
 	}

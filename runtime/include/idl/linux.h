@@ -112,14 +112,15 @@ typedef struct idl_linux_conn {
 	void *scratch;             /* client only: see idl_chan_end_set_scratch */
 	size_t scratch_bytes;
 	uint32_t send_seq, receive_seq;
-	int kick_fd; /* a pipe: the client writes its end to wake the server, which sleeps on the
-	                other */
-	uint64_t client;        /* server side: the peer's pid (SO_PEERCRED), 0 unknown;
-	                         * IDL_LINUX_CLIENT_USER | uid for a peer whose pid is
-	                         * not in our pid namespace */
-	int64_t user;           /* server side: the peer's uid (SO_PEERCRED), -1 unknown */
-	uint32_t peer_version;  /* client side: the server's version of the interface, 0 unknown */
-	uint32_t peer_oldest;   /* client side: the oldest version the server talks to */
+	int kick_fd;           /* the kick pipe: the client's own writer, the server's own reader */
+	int kick_reader;       /* client only: a reader of its own, so that a kick never meets a
+	                        * pipe without readers (SIGPIPE) */
+	uint64_t client;       /* server side: the peer's pid (SO_PEERCRED), 0 unknown;
+	                        * IDL_LINUX_CLIENT_USER | uid for a peer whose pid is
+	                        * not in our pid namespace */
+	int64_t user;          /* server side: the peer's uid (SO_PEERCRED), -1 unknown */
+	uint32_t peer_version; /* client side: the server's version of the interface, 0 unknown */
+	uint32_t peer_oldest;  /* client side: the oldest version the server talks to */
 	_Atomic uint32_t state; /* server side: free, set up, serving */
 } idl_linux_conn;
 
@@ -201,7 +202,7 @@ typedef struct idl_linux_server {
 	_Atomic uint32_t gone_summary;             /* bit w: gone[w] may be nonzero */
 	int epoll_fd;                              /* the acceptor's: listen_fd, wake_fd, sockets */
 	int wake_fd;                               /* an eventfd that wakes the acceptor */
-	int sleep_fd;     /* the server thread's epoll: every client's kick socket, interrupt_fd */
+	int sleep_fd;     /* the server thread's epoll: every client's kick pipe, interrupt_fd */
 	int interrupt_fd; /* an eventfd: idl_server_interrupt */
 	bool fences;      /* membarrier works: the server fences for its clients */
 	_Atomic bool stop;
