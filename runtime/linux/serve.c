@@ -63,7 +63,7 @@ enum {
  * our own reader, non-blocking, shared with no one. */
 static void drain_kicks(int fd)
 {
-	uint8_t kicks[256];
+	uint8_t kicks[4096];
 	while (read(fd, kicks, sizeof(kicks)) == (ssize_t)sizeof(kicks))
 		;
 }
