@@ -128,7 +128,6 @@ uint32_t idl_linux_handle_kind(int fd)
 	return IDL_KIND_ANY;
 }
 
-/* The transfer ops: the handle words are sequence numbers. */
 /*
  * Each message is charged to the socket until the peer takes it, and a
  * peer that takes its frames but never reads the socket fills it. A server
@@ -162,6 +161,7 @@ static int send_handle_message(idl_linux_conn *c, const uint32_t header[2], cons
 	}
 }
 
+/* The transfer ops: the handle words are sequence numbers. */
 static int linux_send_handles(void *ctx, const idl_typed_handle *handles, uint32_t count,
                               uint32_t *wire)
 {
