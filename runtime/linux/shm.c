@@ -88,21 +88,47 @@ void idl_linux_trust_huge_pages(bool on)
 	atomic_store(&huge_trusted, on);
 }
 
-bool idl_linux_refused_as_huge(int fd)
+static bool in_huge_pages(int fd)
 {
 	struct statfs fs;
-	return !atomic_load(&huge_trusted) && fstatfs(fd, &fs) == 0 && fs.f_type == HUGETLBFS_MAGIC;
+	return fstatfs(fd, &fs) == 0 && fs.f_type == HUGETLBFS_MAGIC;
+}
+
+bool idl_linux_refused_as_huge(int fd)
+{
+	return !atomic_load(&huge_trusted) && in_huge_pages(fd);
+}
+
+/* What a region received from a peer is: IDL_E_PROTOCOL for one that
+ * idl_linux_region_map refuses. Its page is what mmap takes whole, and
+ * hugetlbfs reports its own as its block size. */
+typedef struct region_facts {
+	uint64_t size;
+	uint64_t page;
+	bool huge;
+} region_facts;
+
+static int inspect(int fd, region_facts *f)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0)
+		return IDL_E_PROTOCOL;
+	f->huge = in_huge_pages(fd);
+	if (f->huge && !atomic_load(&huge_trusted))
+		return IDL_E_PROTOCOL;
+	f->size = (uint64_t)st.st_size;
+	f->page = f->huge ? (uint64_t)st.st_blksize : (uint64_t)sysconf(_SC_PAGESIZE);
+	return IDL_OK;
 }
 
 int idl_linux_region_size(int fd, uint64_t *bytes)
 {
-	struct stat st;
-	int seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0 || (seals & F_SEAL_SHRINK) == 0 || fstat(fd, &st) != 0 || st.st_size <= 0 ||
-	    idl_linux_refused_as_huge(fd))
-		return IDL_E_PROTOCOL;
-	*bytes = (uint64_t)st.st_size;
-	return IDL_OK;
+	region_facts f;
+	int err = inspect(fd, &f);
+	if (err == IDL_OK)
+		*bytes = f.size;
+	return err;
 }
 
 /* With fd's ownership: maps [offset, offset + bytes) of it into r, where
@@ -134,48 +160,41 @@ static void unmapped(idl_linux_region *r, int fd)
 
 int idl_linux_region_map(idl_linux_region *r, int fd)
 {
-	struct stat st;
-	uint64_t size;
+	region_facts f;
 	unmapped(r, fd);
-	if (idl_linux_region_size(fd, &size) != IDL_OK || (size_t)size != size ||
-	    fstat(fd, &st) != 0) {
+	if (inspect(fd, &f) != IDL_OK || (size_t)f.size != f.size) {
 		close(fd);
 		r->fd = -1;
 		return IDL_E_PROTOCOL;
 	}
-	/* hugetlbfs reports its page size */
-	return map_pages(r, fd, 0, (size_t)size, st.st_blksize >= IDL_LINUX_HUGE_PAGE);
+	return map_pages(r, fd, 0, (size_t)f.size, f.huge);
 }
 
 int idl_linux_region_map_window(idl_linux_region *r, int fd, uint64_t offset, uint64_t bytes)
 {
-	struct stat st;
-	uint64_t size;
+	region_facts f;
 	unmapped(r, fd);
-	if (idl_linux_region_size(fd, &size) != IDL_OK || fstat(fd, &st) != 0) {
+	if (inspect(fd, &f) != IDL_OK) {
 		close(fd);
 		r->fd = -1;
 		return IDL_E_PROTOCOL;
 	}
-	/* mmap takes whole pages: huge ones for hugetlbfs, which reports their
-	 * size as its block size, and whose munmap wants whole ones too. The
-	 * window rounded out to them stays within the region, whose size is a
-	 * whole number of huge pages there. */
-	bool huge = st.st_blksize >= IDL_LINUX_HUGE_PAGE;
-	uint64_t page = huge ? (uint64_t)st.st_blksize : (uint64_t)sysconf(_SC_PAGESIZE);
-	uint64_t lead = offset % page;
+	/* mmap takes whole pages, and hugetlbfs's munmap wants whole ones too.
+	 * The window rounded out to them stays within the region, whose size
+	 * is a whole number of huge pages there. */
+	uint64_t lead = offset % f.page;
 	uint64_t span = 0;
-	if (bytes != 0 && offset <= size && bytes <= size - offset) {
+	if (bytes != 0 && offset <= f.size && bytes <= f.size - offset) {
 		span = lead + bytes; /* within the region: no overflow */
-		if (huge)
-			span = (span + page - 1) / page * page;
+		if (f.huge)
+			span = (span + f.page - 1) / f.page * f.page;
 	}
 	if (span == 0 || (size_t)span != span) {
 		close(fd);
 		r->fd = -1;
 		return IDL_E_INVALID_ARGUMENT;
 	}
-	int err = map_pages(r, fd, offset - lead, (size_t)span, huge);
+	int err = map_pages(r, fd, offset - lead, (size_t)span, f.huge);
 	if (err == IDL_OK) {
 		r->base = (uint8_t *)r->base + lead;
 		r->bytes = (size_t)bytes;
