@@ -7,6 +7,7 @@
  * 16 and 256 clients, and the default rings: their size, and how much of
  * them setup commits.
  */
+#include "../../runtime/linux/port.h" /* the socket name a raw client connects to */
 #include "blk.h"
 #include "demo_server.h"
 
@@ -356,20 +357,11 @@ static void serve_broker(int listen_fd, uint32_t capacity)
  * socket (one that is not is refused). */
 static char broker_name[64];
 
-/* The abstract socket address of the service `service` ("\0idl/<name>"),
- * as docs/runtime.md gives it; its length. */
-static socklen_t service_address(struct sockaddr_un *addr, const char *service)
-{
-	*addr = (struct sockaddr_un){.sun_family = AF_UNIX};
-	int n = snprintf(addr->sun_path + 1, sizeof(addr->sun_path) - 1, "idl/%s", service);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-}
-
 static pid_t start_broker(uint32_t capacity)
 {
 	snprintf(broker_name, sizeof(broker_name), "test-broker-%d", (int)getpid());
 	struct sockaddr_un addr;
-	socklen_t len = service_address(&addr, broker_name);
+	socklen_t len = idl_linux_socket_name(&addr, broker_name);
 	int listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	assert_true(listen_fd >= 0);
 	assert_int_equal(bind(listen_fd, (struct sockaddr *)&addr, len), 0);
@@ -574,7 +566,7 @@ static void test_half_closed_client_that_exits(void **state)
 	pid_t child = fork();
 	if (child == 0) {
 		struct sockaddr_un addr;
-		socklen_t len = service_address(&addr, name);
+		socklen_t len = idl_linux_socket_name(&addr, name);
 		for (int i = 0; i < 20; i++) {
 			int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 			if (sock < 0 || connect(sock, (struct sockaddr *)&addr, len) != 0)

@@ -147,15 +147,22 @@ static void test_hostile_clients(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* Clears everything of the doorbell a client may write, as fast as it
- * can, until it is killed (with the test, if the test fails first). */
-static int starver(const char *name)
+/* A forked client of the server `name`, killed with the test (if the test
+ * fails first, too): its server's doorbell, or NULL. */
+static idl_doorbell *connect_child(const char *name, idl_linux_conn *c)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return demo_connect(c, name) == IDL_OK ? c->doorbell.base : NULL;
+}
+
+/* Clears everything of the doorbell a client may write, as fast as it
+ * can, until it is killed. */
+static int starver(const char *name)
+{
 	idl_linux_conn c;
-	if (demo_connect(&c, name) != IDL_OK)
+	idl_doorbell *db = connect_child(name, &c);
+	if (db == NULL)
 		return 2;
-	idl_doorbell *db = c.doorbell.base;
 	uint32_t seq = atomic_load(&db->wake.seq);
 	for (;;) {
 		atomic_store(&db->wake.waiting, 0);
@@ -205,12 +212,9 @@ static void test_doorbell_cleared(void **state)
  */
 static int ringer(const char *name)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	idl_linux_conn c;
-	if (demo_connect(&c, name) != IDL_OK)
-		return 2;
-	idl_doorbell *db = c.doorbell.base;
-	if (demo_call_write(idl_chan_end_endpoint(&c.end), 1) != IDL_OK)
+	idl_doorbell *db = connect_child(name, &c);
+	if (db == NULL || demo_call_write(idl_chan_end_endpoint(&c.end), 1) != IDL_OK)
 		return 2;
 	usleep(10000); /* the server has gone to sleep: every client kicks */
 	atomic_store(&db->summary, 1u << (IDL_DOORBELL_WORDS - 1));
