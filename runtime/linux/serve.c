@@ -23,8 +23,9 @@
  * its own: the server cannot make its writes block by clearing O_NONBLOCK
  * (an eventfd's write, shared with the server, blocked on a full counter
  * once the server cleared it), nor raise SIGPIPE in it by closing its
- * reader. Our read ends are edge triggered and drained when they fire, so
- * that a pipe never fills with old kicks.
+ * reader. Our read ends are edge triggered, and every write to a pipe wakes
+ * an epoll waiter, so the server never reads them: each pipe holds one page
+ * of kicks, and a client whose pipe is full empties it itself (connect.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -57,17 +58,6 @@ enum {
  * (its slot) or an interrupt. */
 #define EVENT_INTERRUPT UINT32_MAX
 
-/* Empties a kick pipe that fired: every kick in it has been seen, and a
- * full pipe would refuse the next. Its descriptor comes with the event
- * (set_up): the slot's own field is the accept thread's to write. It is
- * our own reader, non-blocking, shared with no one. */
-static void drain_kicks(int fd)
-{
-	uint8_t kicks[4096];
-	while (read(fd, kicks, sizeof(kicks)) == (ssize_t)sizeof(kicks))
-		;
-}
-
 static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 {
 	idl_linux_server *ls = ctx;
@@ -84,7 +74,6 @@ static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 		if (slot < ls->server.capacity) {
 			kicked[slot / 32] |= 1u << (slot % 32);
 			words |= 1u << (slot / 32);
-			drain_kicks((int)(events[i].data.u64 >> 32));
 		}
 	}
 	return words;
@@ -193,15 +182,15 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	c->send_seq = c->receive_seq = 0;
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
-	/* The client's kick: a pipe whose read end, ours, is in our sleep's
-	 * epoll set (data: its slot, and the descriptor to drain) before the
-	 * client can write it. */
+	/* The client's kick: a pipe of one page, whose read end, ours, is in
+	 * our sleep's epoll set (data: its slot) before the client can write
+	 * it. */
 	int kick_ends[2] = {-1, -1};
 	c->kick_fd = -1;
 	if (pipe2(kick_ends, O_CLOEXEC | O_NONBLOCK) == 0) {
 		c->kick_fd = kick_ends[0];
-		struct epoll_event kick = {.events = EPOLLIN | EPOLLET,
-		                           .data.u64 = (uint64_t)kick_ends[0] << 32 | slot};
+		(void)fcntl(kick_ends[0], F_SETPIPE_SZ, 4096);
+		struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u64 = slot};
 		if (epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, c->kick_fd, &kick) != 0) {
 			close(c->kick_fd);
 			c->kick_fd = -1;

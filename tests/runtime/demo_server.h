@@ -114,6 +114,7 @@ static bool demo_huge_pages;              /* set before demo_start: channels in 
 static uint32_t demo_ring = DEMO_RING;    /* set before demo_start: 0, the server's default */
 static uint32_t demo_sessions_per_client; /* set before demo_start: 0, no limit */
 static uint32_t demo_sessions_per_user;   /* set before demo_start: 0, no limit */
+static bool demo_sleeps; /* set before demo_start: the server sleeps as soon as it waits */
 
 /* Serves `name` until SIGTERM; the child's body. */
 static int demo_serve(const char *name)
@@ -134,6 +135,8 @@ static int demo_serve(const char *name)
 	idl_linux_server_use_huge_pages(&demo_server, demo_huge_pages);
 	idl_linux_server_limit_sessions(&demo_server, demo_sessions_per_client);
 	idl_linux_server_limit_user_sessions(&demo_server, demo_sessions_per_user);
+	if (demo_sleeps)
+		demo_server.server.patience = (idl_patience){0, 0};
 	idl_linux_server_stop_on_signals(&demo_server);
 	err = idl_linux_server_run(&demo_server);
 	idl_linux_server_close(&demo_server);

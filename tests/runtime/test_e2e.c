@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -213,6 +214,35 @@ static int start_limited(void **state)
 	int err = start(state);
 	demo_sessions_per_client = 0;
 	return err;
+}
+
+/* A server that sleeps as soon as it waits, so that every call kicks it. */
+static int start_sleeping(void **state)
+{
+	demo_sleeps = true;
+	int err = start(state);
+	demo_sleeps = false;
+	return err;
+}
+
+/* The server never reads its kick pipes, which hold a page of kicks: a
+ * client whose pipe is full empties it and kicks again. 10,000 calls are
+ * 10,000 kicks, so the pipe was emptied twice and is neither empty nor
+ * full. (This kernel also wakes an epoll waiter for a write refused by a
+ * full pipe, so a pipe never emptied would not stop the calls here.) */
+static void test_kicks_past_a_full_pipe(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	c.end.patience = (idl_patience){0, 0};
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	for (uint32_t i = 0; i < 10000; i++)
+		assert_int_equal(demo_call_write(ep, i % 64), IDL_OK);
+	int queued = -1;
+	assert_int_equal(ioctl(c.kick_reader, FIONREAD, &queued), 0);
+	assert_in_range(queued, 1, 4095); /* the kicks since the client last emptied it */
+	idl_linux_conn_close(&c);
 }
 
 static void test_sessions_per_client(void **state)
@@ -883,6 +913,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_sync_calls, start, stop),
+	    cmocka_unit_test_setup_teardown(test_kicks_past_a_full_pipe, start_sleeping, stop),
 	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_wrong_kind_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_connect_checks_protocol, start, stop),
