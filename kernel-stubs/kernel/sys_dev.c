@@ -35,26 +35,27 @@ static uint64_t irq_key(int irq, int sharer)
 	return (uint64_t)irq * IRQ_SHARERS + (uint64_t)sharer;
 }
 
-/* Ports no handle opens: the 8259 PICs, the 8254 PIT, its gate (0x61), the
- * reset lines a port can pull: the PS/2 controller's (0x64) and System
- * Control Port A's (0x92), and PCI's configuration ports (0xcf8-0xcff),
+/* Ports no handle opens: the 8259 PICs and their trigger modes (ELCR,
+ * 0x4d0-0x4d1), the 8254 PIT, its gate (0x61), the reset lines a port can
+ * pull: the PS/2 controller's (0x64) and System Control Port A's (0x92),
+ * and PCI's configuration ports (0xcf8-0xcff),
  * among which sits the reset control register (0xcf9). The I/O bitmap
  * cannot let a 32-bit access at 0xcf8 through and stop a byte written to
  * 0xcf9, so configuration space is reached through pci_config (sys_pci.c). */
 static const struct {
 	uint16_t first, count;
-} kernel_ports[] = {{0x20, 2},
-                    {0xa0, 2},
-                    {0x40, 4},
-                    {0x61, 1},
-                    {0x64, 1},
-                    {0x92, 1},
-                    {IDLK_PCI_CONFIG_PORT, IDLK_PCI_CONFIG_PORTS}};
+} kernel_ports[] = {
+    {0x20, 2}, {0xa0, 2}, {0x40, 4},  {0x61, 1},
+    {0x64, 1}, {0x92, 1}, {0x4d0, 2}, {IDLK_PCI_CONFIG_PORT, IDLK_PCI_CONFIG_PORTS}};
 
-/* Physical ranges no handle maps: the I/O APIC and the local APIC. */
+/* Physical ranges no handle maps: the I/O APIC, the local APIC, the HPET
+ * (whose legacy routing would take IRQ 0 from the PIT, the kernel's clock)
+ * and, on q35, PCIe's memory-mapped configuration space, which would reach
+ * the registers pci_config keeps (sys_pci.c). */
 static const struct {
 	uint64_t base, size;
-} kernel_mmio[] = {{0xfec00000, 0x100000}, {0xfee00000, 0x100000}};
+} kernel_mmio[] = {
+    {0xfec00000, 0x100000}, {0xfee00000, 0x100000}, {0xfed00000, 0x1000}, {0xb0000000, 0x10000000}};
 
 static bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len)
 {

@@ -45,8 +45,11 @@ void syscall_init(void)
 	/* SYSCALL loads CS from STAR[47:32]; SYSRET loads CS from STAR[63:48] + 16. */
 	wrmsr(MSR_STAR, ((uint64_t)SEL_KDATA << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	/* Clear IF, DF, TF and AC on entry: the kernel runs with interrupts off. */
-	wrmsr(MSR_SFMASK, 0x200 | 0x400 | 0x100 | 0x40000);
+	/* Clear IF, DF, TF, NT and AC on entry: the kernel runs with interrupts
+	 * off. NT too, which user code may set with POPF: the kernel's flags
+	 * are not saved when it switches threads, so NT would reach the IRETQ
+	 * that resumes another thread, which is #GP in long mode, in ring 0. */
+	wrmsr(MSR_SFMASK, 0x200 | 0x400 | 0x100 | 0x4000 | 0x40000);
 }
 
 /*

@@ -166,7 +166,9 @@ static int port_outside(uint16_t port, uint8_t value)
 static int pci_config(void)
 {
 	uint64_t host_bridge = IDLK_PCI_ADDRESS(0, 0, 0, 0);
-	uint64_t line = IDLK_PCI_ADDRESS(0, 0, 0, 0x3c); /* the interrupt line: writable */
+	/* The AHCI controller's interrupt line: writable (the chipset's own
+	 * functions, the host bridge among them, are not: chipset below). */
+	uint64_t line = IDLK_PCI_ADDRESS(0, 31, 2, 0x3c);
 	expect("opening the configuration ports", idlk_ioport(0), -IDLK_E_PERM);
 	expect("the host bridge's vendor", idlk_pci_config(0, host_bridge, 2, 0, 0), 0x8086);
 	long old = idlk_pci_config(0, line, 1, 0, 0);
@@ -191,6 +193,66 @@ static int pci_config(void)
 	outb(0xcf9, 0x6);
 	printf("hostile-pci-config: port 0xcf9 was open\n");
 	return 1;
+}
+
+/*
+ * Handles 0-1: what init gives the PCI server, the configuration ports and
+ * the PCI I/O window [0x1000, 0x10000); 2-3: the HPET's page and a page of
+ * PCIe's configuration space, from the MMIO it holds. The chipset's
+ * functions and memory stay the kernel's: moving the ACPI block into the
+ * window and writing its sleep bit switched the machine off, and the
+ * HPET's legacy routing took IRQ 0, the kernel's clock, from the PIT.
+ */
+static int chipset(void)
+{
+	uint64_t host_bridge = IDLK_PCI_ADDRESS(0, 0, 0, 0);
+	uint64_t lpc = IDLK_PCI_ADDRESS(0, 31, 0, 0);
+	uint64_t pmbase = lpc + 0x40, acpi_ctrl = lpc + 0x44;
+	expect("the ISA bridge's class", idlk_pci_config(0, lpc + 0x08, 4, 0, 0) >> 16, 0x0601);
+	long old_base = idlk_pci_config(0, pmbase, 4, 0, 0);
+	expect("moving the ACPI block", idlk_pci_config(0, pmbase, 4, 1, 0xe001), -IDLK_E_PERM);
+	expect("turning ACPI on", idlk_pci_config(0, acpi_ctrl, 1, 1, 0x80), -IDLK_E_PERM);
+	expect("the ACPI block stayed", idlk_pci_config(0, pmbase, 4, 0, 0), old_base);
+	long old_line = idlk_pci_config(0, host_bridge + 0x3c, 1, 0, 0);
+	expect("writing the host bridge", idlk_pci_config(0, host_bridge + 0x3c, 1, 1, 0x5a),
+	       -IDLK_E_PERM);
+	expect("its register stayed", idlk_pci_config(0, host_bridge + 0x3c, 1, 0, 0), old_line);
+	expect("mmio_map of the HPET", idlk_mmio_map(2, 0, 4096, NULL), -IDLK_E_PERM);
+	expect("mmio_map of PCIe configuration", idlk_mmio_map(3, 0, 4096, NULL), -IDLK_E_PERM);
+	expect("opening the PCI I/O window", idlk_ioport(1), 0);
+	if (failures)
+		return verdict("chipset");
+	/* What the old kernel let through, in case a check above is wrong: a
+	 * machine that switches off here fails the test. */
+	idlk_pci_config(0, pmbase, 4, 1, 0xe001);
+	idlk_pci_config(0, acpi_ctrl, 1, 1, 0x80);
+	outw(0xe004, 1 << 13); /* PM1a_CNT: SLP_EN, sleep type 0 (QEMU's soft off) */
+	return verdict("chipset");
+}
+
+static volatile unsigned long spins;
+
+static void spinner(void *arg)
+{
+	(void)arg;
+	for (;;)
+		spins++;
+}
+
+/* RFLAGS.NT set in user mode (POPF may), then system calls that switch
+ * threads, with a second thread always runnable: the kernel's flags are
+ * not saved at a switch, and an IRETQ with NT set is #GP in ring 0. */
+static int nt_flag(void)
+{
+	expect("a spinning thread", thread_spawn(spinner, NULL, 8192) < 0, 0);
+	while (spins == 0)
+		idlk_thread_yield();
+	for (int i = 0; i < 50; i++) {
+		__asm__ volatile("pushfq; orq $0x4000, (%%rsp); popfq" ::: "memory", "cc");
+		idlk_thread_yield();
+		__asm__ volatile("pushfq; andq $~0x4000, (%%rsp); popfq" ::: "memory", "cc");
+	}
+	return verdict("nt-flag");
 }
 
 /* Handle 0: the UART's ports [0x3f8, 0x400); handle 1: IRQ 4. */
@@ -545,6 +607,10 @@ int umain(const char *args, long nhandles)
 		return port_outside(0x43, 0x30);
 	if (strcmp(args, "pci-config") == 0)
 		return pci_config();
+	if (strcmp(args, "chipset") == 0)
+		return chipset();
+	if (strcmp(args, "nt-flag") == 0)
+		return nt_flag();
 	if (strcmp(args, "resources") == 0)
 		return resources();
 	if (strcmp(args, "futex-gone") == 0)

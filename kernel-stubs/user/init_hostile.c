@@ -15,6 +15,7 @@ enum give {
 	PCI,      /* PCI's 8 configuration ports, as the PCI server */
 	DMA_1MIB, /* DMA of up to 1 MiB */
 	DMA_PAGE, /* DMA of one page */
+	CHIPSET,  /* the PCI server's ports and window, the HPET, PCIe configuration */
 	FUZZ_KIT  /* shm, ports, MMIO, two IRQ lines, DMA, a dead process, a channel end */
 };
 
@@ -48,6 +49,8 @@ static const struct hostile {
     {"hostile-port-pci", UART, SMALL, KILLED_BY(13), "PCI configuration"},
     {"hostile-port-pit", UART, SMALL, KILLED_BY(13), "the timer"},
     {"hostile-pci-config", PCI, SMALL, KILLED_BY(13), "PCI configuration and its reset port"},
+    {"hostile-chipset", CHIPSET, SMALL, 0, "the chipset's ACPI block, HPET and PCIe window"},
+    {"hostile-nt-flag", NOTHING, SMALL, 0, "RFLAGS.NT across a thread switch"},
     {"hostile-resources", UART, SMALL, 0, "resource handles"},
     {"hostile-futex-gone", NOTHING, SMALL, 0, "futex on a freed page"},
     {"hostile-limits", DMA_PAGE, TIGHT, 0, "per-process limits"},
@@ -94,6 +97,12 @@ static size_t prepare(enum give give)
 	case DMA_PAGE:
 		handles[0] = derive(INIT_DMA, 0, 4096);
 		return 1;
+	case CHIPSET:
+		handles[0] = derive(INIT_IOPORTS, IDLK_PCI_CONFIG_PORT, IDLK_PCI_CONFIG_PORTS);
+		handles[1] = derive(INIT_IOPORTS, 0x1000, 0xf000);
+		handles[2] = derive(INIT_MMIO, 0xfed00000, 4096);
+		handles[3] = derive(INIT_MMIO, 0xb0000000, 4096);
+		return 4;
 	case FUZZ_KIT:
 		handles[0] = (int)idlk_shm_create(4096);
 		handles[1] = derive(INIT_IOPORTS, 0x3e8, 8);          /* COM3: nothing there */
