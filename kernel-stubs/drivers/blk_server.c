@@ -11,7 +11,13 @@
  * buffer and answers. Up to SLOTS requests are on the device at once, and
  * up to WAITING more wait for a slot (beyond that: BUSY). Sectors
  * go between the device and a bounce buffer in DMA memory, and between that
- * and the client's shared buffer, which the session attached once.
+ * and the client's shared buffer, which the session attached once. A
+ * client (a process, whatever its sessions) has at most PER_CLIENT requests
+ * in flight (beyond: BUSY), so that it cannot fill the queue for all.
+ *
+ * A session that ends takes its waiting requests with it, and its requests
+ * on the device finish into nothing (`gone`): the next session of the slot
+ * starts from a clean state, and no old request touches its buffer.
  *
  * Exit status 2: there is no virtio-blk device (init does not restart it).
  */
@@ -27,6 +33,7 @@
 struct session_state {
 	uint8_t *buffer; /* the attached transfer buffer, mapped */
 	uint64_t bytes;
+	uint64_t client;    /* the process of the session */
 	uint32_t in_flight; /* requests whose completion may still touch buffer */
 	bool closed;        /* unmap once in_flight is 0 */
 	uint64_t requests;
@@ -56,6 +63,14 @@ static struct slot {
 #define WAITING 32
 static struct request waiting[WAITING];
 static uint32_t waiting_head, waiting_tail;
+
+/* Requests of one client on the device or waiting, at most: a few
+ * clients' worth fill the device and the list, one alone does not. */
+#define PER_CLIENT 12
+
+/* Where the requests on the device of a session that ended point: no
+ * buffer, so a read that finishes copies nothing. */
+static struct session_state gone = {.closed = true};
 
 static struct session_state states[KSERVE_MAX_SESSIONS];
 static void finish(struct request *q, int result);
@@ -200,11 +215,26 @@ static void start(int i, const struct request *q)
 		printf("blk: the device queue is full\n"); /* cannot happen: 3 descriptors a slot */
 }
 
+/* Requests in flight of every open session of client. Under lock. */
+static uint32_t client_in_flight(uint64_t client)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < KSERVE_MAX_SESSIONS; i++)
+		if (!states[i].closed && states[i].client == client)
+			n += states[i].in_flight;
+	return n;
+}
+
 /* A request whose reply was deferred: on the device now if a slot is free,
- * else waiting; BUSY when the waiting list is full too. Under lock. */
+ * else waiting; BUSY when the waiting list is full too, or when the client
+ * has its share in flight. Under lock. */
 static void dispatch(struct request *q)
 {
 	q->session->in_flight++;
+	if (client_in_flight(q->session->client) > PER_CLIENT) {
+		finish(q, SYS_ERRNO_BUSY);
+		return;
+	}
 	for (int i = 0; i < SLOTS; i++) {
 		if (!slots[i].busy) {
 			start(i, q);
@@ -302,12 +332,35 @@ static const block_device_handlers handlers = {
     .flush = on_flush,
 };
 
+/* Ends what refers to a session that ends: its waiting requests are
+ * answered (into nothing: the session is gone) and leave the list; those on
+ * the device move to `gone`. Under lock. */
+static void forget_session(struct session_state *s)
+{
+	uint32_t kept = waiting_tail;
+	for (uint32_t i = waiting_tail; i != waiting_head; i++) {
+		struct request *q = &waiting[i % WAITING];
+		if (q->session == s)
+			finish(q, SYS_ERRNO_IO);
+		else
+			waiting[kept++ % WAITING] = *q;
+	}
+	waiting_head = kept;
+	for (int i = 0; i < SLOTS; i++) {
+		if (slots[i].busy && slots[i].req.session == s) {
+			slots[i].req.session = &gone;
+			gone.in_flight++;
+			s->in_flight--;
+		}
+	}
+}
+
 static int session_open(void *ctx, idl_session *session)
 {
 	(void)ctx;
 	struct session_state *s = &states[session->id];
 	idl_lock_take(&lock);
-	*s = (struct session_state){0};
+	*s = (struct session_state){.client = session->client};
 	idl_lock_give(&lock);
 	session->state = s;
 	return IDL_OK;
@@ -319,7 +372,8 @@ static void session_close(void *ctx, idl_session *session, int reason)
 	struct session_state *s = session->state;
 	idl_lock_take(&lock);
 	s->closed = true;
-	settle_session(s);
+	forget_session(s);
+	settle_session(s); /* in_flight is 0 now: the buffer goes */
 	idl_lock_give(&lock);
 	if (s->requests)
 		printf("blk: session %u of process %lu ended: %lu requests; at most %u requests on "

@@ -202,21 +202,49 @@ static void release(int i)
 	claimer[i] = NULL;
 }
 
-/* A resource for BAR b of function f, or -1 (nothing a driver can use). */
+/* Whether BAR b of function f is one a driver can use: mappings are whole
+ * pages, so a memory BAR must start a page (firmware aligns BARs to their
+ * size). */
+static bool bar_usable(const struct pci_function *f, int b)
+{
+	const struct pci_bar_info *bar = &f->bars[b];
+	if (bar->kind == 1)
+		return bar->base % PAGE == 0 && bar->size != 0;
+	return bar->kind == 2 && bar->size != 0;
+}
+
+/* A resource handle for usable BAR b of function f (rounded up to whole
+ * pages), or a negative error (the server's handles ran out). */
 static long bar_resource(const struct pci_function *f, int b)
 {
 	const struct pci_bar_info *bar = &f->bars[b];
-	if (bar->kind == 1) {
-		/* Mappings are whole pages: only a BAR that starts a page is given,
-		 * rounded up to whole pages (firmware aligns BARs to their size). */
-		if (bar->base % PAGE || bar->size == 0)
-			return -1;
-		uint64_t size = (bar->size + PAGE - 1) / PAGE * PAGE;
-		return idlk_resource_derive(DEVICE_MEMORY, bar->base, size);
+	if (bar->kind == 1)
+		return idlk_resource_derive(DEVICE_MEMORY, bar->base,
+		                            (bar->size + PAGE - 1) / PAGE * PAGE);
+	return idlk_resource_derive(IO_WINDOW, bar->base, bar->size);
+}
+
+/* The chipset's own functions, the host bridge and the ISA (LPC) bridge,
+ * place the power-management ports, PCIe's configuration window and memory
+ * maps over RAM: no driver claims them (the kernel refuses to write them
+ * anyway). */
+static bool chipset_function(const struct pci_function *f)
+{
+	return f->base_class == 0x06 && (f->subclass == 0x00 || f->subclass == 0x01);
+}
+
+/* Closes what a claim derived before it failed: the handles go back, or
+ * a client that fails claims would use up the server's table. */
+static void close_claim(const pci_bus_claim_reply *reply)
+{
+	for (int b = 0; b < PCI_BARS; b++) {
+		if (reply->memory_bars[b].present)
+			idlk_handle_close((int)reply->memory_bars[b].value);
+		if (reply->io_bars[b].present)
+			idlk_handle_close((int)reply->io_bars[b].value);
 	}
-	if (bar->kind == 2 && bar->size)
-		return idlk_resource_derive(IO_WINDOW, bar->base, bar->size);
-	return -1;
+	if (reply->irq.present)
+		idlk_handle_close((int)reply->irq.value);
 }
 
 static int on_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_claim_reply *reply,
@@ -230,10 +258,19 @@ static int on_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_cl
 		return IDL_E_REMOTE;
 	}
 	const struct pci_function *f = &functions[i];
+	if (chipset_function(f)) {
+		*error = SYS_ERRNO_ACCESS;
+		return IDL_E_REMOTE;
+	}
 	for (int b = 0; b < PCI_BARS; b++) {
-		long h = bar_resource(f, b);
-		if (h < 0)
+		if (!bar_usable(f, b))
 			continue;
+		long h = bar_resource(f, b);
+		if (h < 0) {
+			close_claim(reply);
+			*error = SYS_ERRNO_TOO_MANY;
+			return IDL_E_REMOTE;
+		}
 		if (f->bars[b].kind == 1) {
 			reply->memory_bars[b].present = true;
 			reply->memory_bars[b].value = (idl_handle)h;
@@ -251,6 +288,7 @@ static int on_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_cl
 	}
 	long dma = idlk_resource_derive(DMA, 0, DMA_PER_DEVICE);
 	if (dma < 0) {
+		close_claim(reply);
 		*error = SYS_ERRNO_TOO_MANY;
 		return IDL_E_REMOTE;
 	}

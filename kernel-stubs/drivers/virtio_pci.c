@@ -180,7 +180,10 @@ int virtqueue_setup(virtio_device *d, virtqueue *q, uint16_t index, uint16_t max
 	wr64(d->common, COMMON_QUEUE_DESC, phys);
 	wr64(d->common, COMMON_QUEUE_DRIVER, phys + 2048);
 	wr64(d->common, COMMON_QUEUE_DEVICE, phys + 4096);
-	uint32_t notify_off = rd16(d->common, COMMON_QUEUE_NOTIFY_OFF) * d->notify_multiplier;
+	/* Both factors are the device's: in 64 bits, the product and the +2
+	 * cannot wrap past the check. */
+	uint64_t notify_off =
+	    (uint64_t)rd16(d->common, COMMON_QUEUE_NOTIFY_OFF) * d->notify_multiplier;
 	if (notify_off + 2 > d->notify_length)
 		return -1;
 	q->notify = (volatile uint16_t *)(d->notify + notify_off);

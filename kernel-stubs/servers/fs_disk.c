@@ -44,12 +44,15 @@ static int connect_block(struct fs_disk *d, uint64_t sectors)
 }
 
 /* A request found the block server gone: a session with its successor.
- * True when the request may be made again. */
+ * True when the request may be made again. When that fails, d->chan is
+ * NULL and the next request tries again instead of using the old
+ * session's endpoint. */
 static bool reconnected(struct fs_disk *d, int err)
 {
 	if (err != IDL_E_PEER_CLOSED)
 		return false;
-	kserve_disconnect(d->chan);
+	if (d->chan) /* NULL when the last try to reconnect failed */
+		kserve_disconnect(d->chan);
 	d->chan = NULL;
 	return connect_block(d, d->sectors) == IDL_OK;
 }
@@ -63,7 +66,8 @@ static int disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 		block_device_read_reply_buffer rb;
 		const block_device_read_reply *reply;
 		sys_errno error;
-		int err = block_device_read(d->ep, &req, &rb, &reply, &error);
+		int err = d->chan ? block_device_read(d->ep, &req, &rb, &reply, &error)
+		                  : IDL_E_PEER_CLOSED; /* see reconnected */
 		if (err != IDL_OK && reconnected(d, err))
 			err = block_device_read(d->ep, &req, &rb, &reply, &error);
 		if (err != IDL_OK)
@@ -87,7 +91,8 @@ static int disk_write(void *ctx, uint64_t sector, uint32_t count, const void *bu
 		block_device_write_reply_buffer rb;
 		const block_device_write_reply *reply;
 		sys_errno error;
-		int err = block_device_write(d->ep, &req, &rb, &reply, &error);
+		int err = d->chan ? block_device_write(d->ep, &req, &rb, &reply, &error)
+		                  : IDL_E_PEER_CLOSED; /* see reconnected */
 		if (err != IDL_OK && reconnected(d, err))
 			err = block_device_write(d->ep, &req, &rb, &reply, &error);
 		if (err != IDL_OK)
@@ -107,7 +112,8 @@ static int disk_flush(void *ctx)
 	block_device_flush_reply_buffer rb;
 	const block_device_flush_reply *reply;
 	sys_errno error;
-	int err = block_device_flush(d->ep, &req, &rb, &reply, &error);
+	int err = d->chan ? block_device_flush(d->ep, &req, &rb, &reply, &error)
+	                  : IDL_E_PEER_CLOSED; /* see reconnected */
 	if (err != IDL_OK && reconnected(d, err))
 		err = block_device_flush(d->ep, &req, &rb, &reply, &error);
 	return err == IDL_OK ? 0 : -1;

@@ -2,8 +2,9 @@
  * net_sockets.c: the network server's net.Socket: datagram (UDP) sockets.
  *
  * Sockets live in one table of SOCKETS for all clients, at most
- * PER_SESSION of them a session's; a client names its sockets by numbers
- * private to its session (1, 2, ...), and closing its channel closes them.
+ * PER_CLIENT of them a process's (whatever its sessions); a client names
+ * its sockets by numbers private to its session (1, 2, ...), and closing
+ * its channel closes them.
  * Received datagrams wait in buffers from one pool of POOL, at most QUEUE
  * of them a socket's; beyond that, or with the pool empty, a datagram is
  * dropped and counted (udp_refused).
@@ -27,7 +28,7 @@
 #include <stdatomic.h>
 
 #define SOCKETS         ((int)NET_MAX_SOCKETS)
-#define PER_SESSION     16
+#define PER_CLIENT      16 /* sockets of one process, whatever its sessions */
 #define QUEUE           16
 #define POOL            128
 #define EPHEMERAL_FIRST 49152u /* the dynamic ports of RFC 6335 */
@@ -134,13 +135,13 @@ static int on_open(idl_request *r, const net_socket_open_request *req, net_socke
 	for (int i = 0; i < SOCKETS; i++) {
 		if (!socks[i].used && !free)
 			free = &socks[i];
-		if (socks[i].used && socks[i].session == r->session)
+		if (socks[i].used && socks[i].session->client == r->session->client)
 			mine++;
 	}
 	while (find(r, number))
 		number++;
 	int err = IDL_OK;
-	if (!free || mine == PER_SESSION) {
+	if (!free || mine >= PER_CLIENT) {
 		err = refuse(SYS_ERRNO_TOO_MANY, error);
 	} else {
 		*free = (struct sock){

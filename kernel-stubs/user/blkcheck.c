@@ -5,10 +5,13 @@
  * different sectors as asynchronous calls (<method>_start) without waiting,
  * then finishes each, and checks every sector against a plain synchronous
  * read of the same sector: the driver's requests complete in any order and
- * each reply must carry its own sectors. Exit status 0 when all match.
+ * each reply must carry its own sectors. Then, as a program that is no
+ * driver, it asks the directory for the PCI server, which it must not get.
+ * Exit status 0 when all match and the PCI server was refused.
  */
 #include "block.h"
 #include "kserve.h"
+#include "pci.h"
 
 #define BATCH   12 /* more than the driver's 8 slots: some wait for one */
 #define SECTORS 8  /* per read: 4 KiB */
@@ -66,5 +69,10 @@ int umain(const char *args, long nhandles)
 	printf("blkcheck: %d reads in flight at once, %d answered, %d match the same sectors read "
 	       "one at a time\n",
 	       BATCH, answered, same);
-	return answered == BATCH && same == BATCH ? 0 : 1;
+	/* A claimed device comes with its DMA, and so with all of memory: the
+	 * PCI server is only the drivers' and the shell's. */
+	sys_errno denied = 0;
+	kchan *pci = kserve_connect_chan("pci", PCI_BUS_PROTOCOL, &denied);
+	printf("blkcheck: a lookup of pci: %s\n", pci ? "given" : sys_errno_name(denied));
+	return answered == BATCH && same == BATCH && !pci ? 0 : 1;
 }

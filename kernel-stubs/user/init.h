@@ -38,6 +38,8 @@ bool run_system(bool with_stress);
 bool system_is_shell(uint32_t slot);
 /* Whether the program of directory session slot may look service up. */
 bool system_may_look_up(const char *service, uint32_t slot);
+/* Whether the program of directory session slot may publish service. */
+bool system_may_publish(const char *service, uint32_t slot);
 /* Kills the server that publishes service (the watcher starts it again);
  * false if init runs none. */
 bool system_restart(const char *service);

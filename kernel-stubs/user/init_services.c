@@ -101,6 +101,13 @@ static int on_publish(idl_request *r, const sys_services_publish_request *req,
 		*error = SYS_ERRNO_INVALID;
 		return IDL_E_REMOTE;
 	}
+	char name[SYS_MAX_SERVICE_NAME + 1];
+	memcpy(name, req->name.data, req->name.size); /* the decoder checked the bound */
+	name[req->name.size] = 0;
+	if (!system_may_publish(name, r->session->id)) {
+		*error = SYS_ERRNO_ACCESS;
+		return IDL_E_REMOTE;
+	}
 	struct service *s = find(&req->name);
 	if (s && !kchan_peer_closed(&s->listener)) {
 		*error = SYS_ERRNO_EXISTS;

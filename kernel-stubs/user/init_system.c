@@ -248,27 +248,55 @@ static struct watched net = {
     .module = "net", .service = "net", .also = "net.config", .grant = GRANT_NONE, .process = -1};
 static struct watched udpecho = {.module = "udpecho", .grant = GRANT_NONE, .process = -1};
 
+static struct watched *const servers[] = {&console, &pci, &block, &fs, &eth, &net};
+
+/* The stress image's hostile client (scribbler.c), which plays a driver. */
+static _Atomic uint32_t scribbler_slot = UINT32_MAX;
+
+/* Whether directory session slot is that of w's program as it runs now. */
+static bool is_slot_of(struct watched *w, uint32_t slot)
+{
+	return atomic_load(&w->started) && slot == atomic_load(&w->slot);
+}
+
 bool system_may_look_up(const char *service, uint32_t slot)
 {
 	if (strcmp(service, "ethernet") == 0)
-		return slot == atomic_load(&net.slot);
+		return is_slot_of(&net, slot);
+	/* A claimed device comes with its DMA, and so with all of memory (no
+	 * IOMMU): the PCI server is the drivers', the shell's (lspci) and, in
+	 * the stress image, that of the hostile client that plays a driver. */
+	if (strcmp(service, "pci") == 0)
+		return is_slot_of(&block, slot) || is_slot_of(&eth, slot) ||
+		       system_is_shell(slot) || slot == atomic_load(&scribbler_slot);
 	if (strcmp(service, "net.config") == 0)
 		return system_is_shell(slot);
 	return true;
 }
 
-/* Starts a program with a directory session and waits for it; its status. */
-static long run_program(const char *module)
+/* A name init starts a server for is that server's: only the program init
+ * started for it publishes it, so that no other can take it while the
+ * server starts again and be given its clients. */
+bool system_may_publish(const char *service, uint32_t slot)
 {
-	long h = start_with_directory(module, NULL, 0, &program_limits, NULL);
+	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct watched *w = servers[i];
+		if (strcmp(w->service, service) == 0 || (w->also && strcmp(w->also, service) == 0))
+			return is_slot_of(w, slot);
+	}
+	return true;
+}
+
+/* Starts a program with a directory session and waits for it; its status. */
+static long run_program(const char *module, _Atomic uint32_t *slot_out)
+{
+	long h = start_with_directory(module, NULL, 0, &program_limits, slot_out);
 	if (h < 0)
 		return h;
 	long status = idlk_wait((int)h);
 	idlk_handle_close((int)h);
 	return status;
 }
-
-static struct watched *const servers[] = {&console, &pci, &block, &fs, &eth, &net};
 
 /* Ends the server published as service, if one runs; its watcher starts it
  * again, whatever its failures so far. */
@@ -313,7 +341,8 @@ bool system_is_starting(const char *service)
  */
 static bool stress(void)
 {
-	long status = run_program("scribbler");
+	long status = run_program("scribbler", &scribbler_slot);
+	atomic_store(&scribbler_slot, UINT32_MAX); /* its slot goes to the next program */
 	printf("init: scribbler ended with status %ld\n", status);
 	bool ok = status == 0;
 	long a = start_with_directory("reader-large", NULL, 0, &program_limits, NULL);
@@ -322,7 +351,7 @@ static bool stress(void)
 		return false;
 	long sa = idlk_wait((int)a), sb = idlk_wait((int)b);
 	printf("init: the readers ended with status %ld and %ld\n", sa, sb);
-	long sc = run_program("blkcheck");
+	long sc = run_program("blkcheck", NULL);
 	printf("init: blkcheck ended with status %ld\n", sc);
 	return ok && sa == 0 && sb == 0 && sc == 0;
 }

@@ -8,6 +8,19 @@
 
 #define PAGE 4096u
 
+/* Sessions of one server a client (a process) may hold, so that one cannot
+ * take every slot from the rest. */
+#define SESSIONS_PER_CLIENT 4
+
+/* The slots taken for client's sessions (a client of 0 is init's own). */
+static uint32_t sessions_of(kserver *ks, uint64_t client)
+{
+	uint32_t used = atomic_load(&ks->used), n = 0;
+	for (uint32_t slot = 0; slot < ks->server.capacity; slot++)
+		n += (used >> slot & 1u) && ks->pending_client[slot] == client;
+	return n;
+}
+
 /* The listener's one request: the directory asks for a session. */
 static int on_open_session(idl_request *r, const sys_listener_open_session_request *req,
                            sys_listener_open_session_reply *reply, sys_errno *error)
@@ -18,7 +31,8 @@ static int on_open_session(idl_request *r, const sys_listener_open_session_reque
 		return IDL_E_REMOTE;
 	}
 	int end;
-	if (kserve_add_session(ks, req->client, &end, NULL) != IDL_OK) {
+	if ((req->client != 0 && sessions_of(ks, req->client) >= SESSIONS_PER_CLIENT) ||
+	    kserve_add_session(ks, req->client, &end, NULL) != IDL_OK) {
 		*error = SYS_ERRNO_TOO_MANY;
 		return IDL_E_REMOTE;
 	}

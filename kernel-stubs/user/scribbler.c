@@ -11,9 +11,12 @@
  * datagram too long for a frame, and the directory for the services it may
  * not have (the link driver, the network configuration). On the network
  * server's channel it leaves a socket with a receive waiting before it
- * scribbles: the socket must be gone with the channel. Exit status 0 when
- * every server behaved.
+ * scribbles: the socket must be gone with the channel. Then it asks for
+ * more than its share (overreach.c). Exit status 0 when every server
+ * behaved.
  */
+#include "overreach.h"
+
 #include "block.h"
 #include "fs.h"
 #include "idl/channel.h"
@@ -357,6 +360,7 @@ int umain(const char *args, long nhandles)
 	scribble("net", NET_SOCKET_PROTOCOL);
 	net_refusals();
 	doorbell_cleared();
+	failures += overreach();
 	printf("scribbler: the servers refused what they must\n");
 	printf("scribbler: %s\n",
 	       failures ? "a server misbehaved" : "every server cut me off alone");

@@ -40,12 +40,19 @@ for server in fs pci block net; do
 	expect "scribbler: $server after scribbling on the channel: cut off"
 done
 expect "scribbler: 40 of 40 calls answered while another client kept the doorbell clear"
+expect "overreach: block: a session ended with writes queued; bytes of the next session's buffer on the disk: 0"
+expect "overreach: pci: a claim of the ISA bridge: ACCESS"
+expect "overreach: directory: publishing \"block\": ACCESS"
+expect "overreach: fs: 4 sessions, then TOO_MANY"
+expect "overreach: net: 16 sockets over two sessions, then TOO_MANY"
+expect "overreach: every server kept each client to its share"
 expect "scribbler: the servers refused what they must"
 expect "init: scribbler ended with status 0"
 expect "reader: /data/large.txt: 2600000 bytes, crc32 $large"
 expect "reader: /data/numbers.txt: 1988895 bytes, crc32 $numbers"
 expect "init: the readers ended with status 0 and 0"
 expect "blkcheck: 12 reads in flight at once, 12 answered, 12 match the same sectors read one at a time"
+expect "blkcheck: a lookup of pci: ACCESS"
 # How many of them were on the device at once depends on when the device
 # answered; never more than the driver's 8 slots.
 if ! grep -qaE "24 requests; at most [1-8] requests on the device at once" "$out/transcript"; then
