@@ -92,7 +92,9 @@ while (1) {
 		# The prompt at the end of the output: type the next line (or run
 		# the host command). The servers' log lines (each written whole by
 		# the kernel) may land after the prompt: look with them cut out.
-		(my $shell = $seen) =~ s/(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g;
+		# A server's name starts a word: "lspci: no PCI server" is the
+		# shell's own line, and cutting it hid the prompt after it.
+		(my $shell = $seen) =~ s/\b(?:init|fs|pci|blk|eth|net|console|kserve|udpecho): [^\n]*\n//g;
 		next_line() if $shell =~ /(^|\n)\$ $/;
 	}
 	my $done = waitpid($pid, WNOHANG);
