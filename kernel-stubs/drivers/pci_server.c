@@ -224,13 +224,12 @@ static long bar_resource(const struct pci_function *f, int b)
 	return idlk_resource_derive(IO_WINDOW, bar->base, bar->size);
 }
 
-/* The chipset's own functions, the host bridge and the ISA (LPC) bridge,
- * place the power-management ports, PCIe's configuration window and memory
- * maps over RAM: no driver claims them (the kernel refuses to write them
- * anyway). */
+/* The chipset's own functions, bridges and memory controllers, place the
+ * power-management ports, PCIe's configuration window and memory maps over
+ * RAM: no driver claims them (the kernel refuses to write them anyway). */
 static bool chipset_function(const struct pci_function *f)
 {
-	return f->base_class == 0x06 && (f->subclass == 0x00 || f->subclass == 0x01);
+	return f->base_class == 0x05 || f->base_class == 0x06;
 }
 
 /* Closes what a claim derived before it failed: the handles go back, or

@@ -8,10 +8,18 @@
  * ports. The kernel runs with interrupts off, so the address write and the
  * data access are never split by another process's access.
  *
- * Nor does it write the chipset's own functions, the host bridge and the
- * ISA (LPC) bridge: they place the power-management ports (a write there
- * switches the machine off), PCIe's configuration window, SMRAM and the
- * BIOS shadows. Reading them is harmless, and enumeration needs it.
+ * It reads every function but writes none of the chipset's: bridges (the
+ * host bridge, the ISA/LPC bridge, and "other" bridges such as the PIIX4's
+ * power management) and memory controllers place the power-management
+ * ports (a write there switches the machine off), PCIe's configuration
+ * window, SMRAM and the BIOS shadows. Reading them is harmless, and
+ * enumeration needs it.
+ *
+ * And it lets no device decode where the kernel works: a BAR placed over
+ * the PIC's ports took the timer's acknowledgements, and one over RAM would
+ * take memory. A BAR (or the expansion ROM's) is written only whole, with
+ * all ones to size it, and then with the value it held before: what the
+ * firmware placed stays where it was.
  */
 #include "syscall.h"
 #include "x86.h"
@@ -20,15 +28,66 @@
 #define PCI_DATA_PORT   (IDLK_PCI_CONFIG_PORT + 4)
 #define PCI_ADDRESSES   (1u << 24) /* bus 8 bits, device 5, function 3, offset 8 */
 #define PCI_OFFSET(a)   ((a)&0xffu)
-#define PCI_CLASS_REG   0x08u   /* revision, programming interface, subclass, class */
-#define PCI_HOST_BRIDGE 0x0600u /* class and subclass */
-#define PCI_ISA_BRIDGE  0x0601u
+#define PCI_CLASS_REG   0x08u /* revision, programming interface, subclass, class */
+#define PCI_MEMORY_CTRL 0x05u /* base classes */
+#define PCI_BRIDGE      0x06u
+#define PCI_BAR_FIRST   0x10u /* a type 0 header's six BARs */
+#define PCI_BAR_END     0x28u
+#define PCI_ROM_BAR     0x30u
+#define SIZINGS         16 /* BARs being sized at once, at most */
 
-/* Class and subclass of the function at `address` (its offset ignored). */
-static uint32_t function_class(uint32_t address)
+/* BARs written with all ones, and what each held before. */
+static struct {
+	bool used;
+	uint32_t reg; /* the register's address, offset included */
+	uint32_t before;
+} sizing[SIZINGS];
+
+/* The register at `reg` (a multiple of 4), read whole. */
+static uint32_t read_register(uint32_t reg)
 {
-	outl(IDLK_PCI_CONFIG_PORT, PCI_ENABLE | (address & ~0xffu) | PCI_CLASS_REG);
-	return inl(PCI_DATA_PORT) >> 16;
+	outl(IDLK_PCI_CONFIG_PORT, PCI_ENABLE | reg);
+	return inl(PCI_DATA_PORT);
+}
+
+/* Whether the function at `address` is one of the chipset's. */
+static bool chipset_function(uint32_t address)
+{
+	uint32_t base_class = read_register((address & ~0xffu) | PCI_CLASS_REG) >> 24;
+	return base_class == PCI_MEMORY_CTRL || base_class == PCI_BRIDGE;
+}
+
+/* Whether a write of `width` bytes of `value` at `address` may move a BAR:
+ * only all ones, or back to what it held before them. */
+static bool bar_write_ok(uint32_t address, uint64_t width, uint32_t value)
+{
+	uint32_t offset = PCI_OFFSET(address);
+	bool bar = (offset >= PCI_BAR_FIRST && offset < PCI_BAR_END) || offset == PCI_ROM_BAR;
+	if (!bar)
+		return true;
+	if (width != 4)
+		return false;
+	int free = -1;
+	for (int i = 0; i < SIZINGS; i++) {
+		if (sizing[i].used && sizing[i].reg == address) {
+			if (value == 0xffffffffu)
+				return true; /* sized again: the value before stays the first */
+			if (value != sizing[i].before)
+				return false;
+			sizing[i].used = false;
+			return true;
+		}
+		if (!sizing[i].used && free < 0)
+			free = i;
+	}
+	if (value != 0xffffffffu) /* not being sized: it stays */
+		return value == read_register(address);
+	if (free < 0)
+		return false;
+	sizing[free].used = true;
+	sizing[free].reg = address;
+	sizing[free].before = read_register(address);
+	return true;
 }
 
 /*
@@ -51,11 +110,9 @@ int64_t sys_pci_config(uint64_t h, uint64_t address, uint64_t width, uint64_t wr
 	if (address >= PCI_ADDRESSES || (width != 1 && width != 2 && width != 4) ||
 	    PCI_OFFSET(address) % width != 0 || write > 1 || value > UINT32_MAX)
 		return -E_INVAL;
-	if (write) {
-		uint32_t class = function_class((uint32_t)address);
-		if (class == PCI_HOST_BRIDGE || class == PCI_ISA_BRIDGE)
-			return -E_PERM;
-	}
+	if (write && (chipset_function((uint32_t)address) ||
+	              !bar_write_ok((uint32_t)address, width, (uint32_t)value)))
+		return -E_PERM;
 	/* Invoke. */
 	uint32_t offset = PCI_OFFSET((uint32_t)address);
 	outl(IDLK_PCI_CONFIG_PORT, PCI_ENABLE | ((uint32_t)address & ~3u));

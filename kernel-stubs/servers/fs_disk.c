@@ -40,7 +40,12 @@ static int connect_block(struct fs_disk *d, uint64_t sectors)
 	if (!d->chan)
 		return IDL_E_TRANSPORT;
 	d->ep = idl_chan_end_endpoint(&d->chan->end);
-	return attach(d, sectors);
+	int err = attach(d, sectors);
+	if (err != IDL_OK) { /* a session without the buffer is no use: try again later */
+		kserve_disconnect(d->chan);
+		d->chan = NULL;
+	}
+	return err;
 }
 
 /* A request found the block server gone: a session with its successor.

@@ -201,7 +201,9 @@ static int pci_config(void)
  * PCIe's configuration space, from the MMIO it holds. The chipset's
  * functions and memory stay the kernel's: moving the ACPI block into the
  * window and writing its sleep bit switched the machine off, and the
- * HPET's legacy routing took IRQ 0, the kernel's clock, from the PIT.
+ * HPET's legacy routing took IRQ 0, the kernel's clock, from the PIT. Nor
+ * does a device's BAR move: one over the PIC's ports took the timer's
+ * acknowledgements. Sizing a BAR, and putting it back, still works.
  */
 static int chipset(void)
 {
@@ -217,6 +219,18 @@ static int chipset(void)
 	expect("writing the host bridge", idlk_pci_config(0, host_bridge + 0x3c, 1, 1, 0x5a),
 	       -IDLK_E_PERM);
 	expect("its register stayed", idlk_pci_config(0, host_bridge + 0x3c, 1, 0, 0), old_line);
+	uint64_t bar4 = IDLK_PCI_ADDRESS(0, 31, 2, 0x20); /* the AHCI controller's I/O BAR */
+	long placed = idlk_pci_config(0, bar4, 4, 0, 0);
+	expect("moving a BAR over the PIC", idlk_pci_config(0, bar4, 4, 1, 0x21), -IDLK_E_PERM);
+	expect("writing half a BAR", idlk_pci_config(0, bar4, 2, 1, 0x21), -IDLK_E_PERM);
+	expect("the BAR stayed", idlk_pci_config(0, bar4, 4, 0, 0), placed);
+	expect("sizing the BAR", idlk_pci_config(0, bar4, 4, 1, 0xffffffff), 0);
+	long mask = idlk_pci_config(0, bar4, 4, 0, 0);
+	expect("something other than where it was", idlk_pci_config(0, bar4, 4, 1, 0x21),
+	       -IDLK_E_PERM);
+	expect("putting it back", idlk_pci_config(0, bar4, 4, 1, (uint32_t)placed), 0);
+	expect("the BAR is back", idlk_pci_config(0, bar4, 4, 0, 0), placed);
+	expect("its size mask", (mask & 1) == 1 && mask != placed, 1);
 	expect("mmio_map of the HPET", idlk_mmio_map(2, 0, 4096, NULL), -IDLK_E_PERM);
 	expect("mmio_map of PCIe configuration", idlk_mmio_map(3, 0, 4096, NULL), -IDLK_E_PERM);
 	expect("opening the PCI I/O window", idlk_ioport(1), 0);

@@ -60,6 +60,13 @@ static int on_lookup(idl_request *r, const sys_services_lookup_request *req,
 		*error = SYS_ERRNO_ACCESS;
 		return IDL_E_REMOTE;
 	}
+	/* Its process is not known yet (spawn has not returned to init): a
+	 * session opened now would be nobody's, outside every client's share.
+	 * kserve_connect asks again. */
+	if (r->session->client == 0) {
+		*error = SYS_ERRNO_WOULD_BLOCK;
+		return IDL_E_REMOTE;
+	}
 	struct service *s = find(&req->name);
 	if (!s)
 		return missing(name, error);

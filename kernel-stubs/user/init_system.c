@@ -94,6 +94,9 @@ static long start_server(const char *module, enum grant g, _Atomic uint32_t *slo
 	return h;
 }
 
+/* A directory slot that is nobody's. */
+#define NO_SLOT UINT32_MAX
+
 /* A server init keeps running (or a program: service NULL). */
 struct watched {
 	const char *module;
@@ -103,7 +106,7 @@ struct watched {
 	long process;          /* its process handle, or -1; under process_lock */
 	bool asked;            /* the shell asked for the restart; under process_lock */
 	int restarts;          /* after it failed: the shell's restarts do not count */
-	_Atomic uint32_t slot; /* its directory session */
+	_Atomic uint32_t slot; /* its directory session; NO_SLOT while it does not run */
 	_Atomic bool started;  /* init started it once */
 	_Atomic bool absent;   /* it ended with status 2: no device for it */
 	_Atomic bool given_up; /* init will not start it again */
@@ -141,6 +144,8 @@ static long start_watched_process(struct watched *w)
 	long process = w->service
 	                   ? start_server(w->module, w->grant, &w->slot)
 	                   : start_with_directory(w->module, NULL, 0, &program_limits, &w->slot);
+	if (process < 0)
+		atomic_store(&w->slot, NO_SLOT); /* its session was closed */
 	set_process(w, process < 0 ? -1 : process);
 	return process;
 }
@@ -154,6 +159,9 @@ static void watch(void *arg)
 	struct watched *w = arg;
 	for (;;) {
 		long status = idlk_wait((int)w->process); /* only this thread changes it */
+		/* Its directory session went with it, and the slot goes to the
+		 * next program: no right of the server's goes with it. */
+		atomic_store(&w->slot, NO_SLOT);
 		lock_processes();
 		idlk_handle_close((int)w->process);
 		w->process = -1;
@@ -214,8 +222,11 @@ static bool start_watched(struct watched *w)
 	return published;
 }
 
-static struct watched console = {
-    .module = "console", .service = "console", .grant = GRANT_CONSOLE, .process = -1};
+static struct watched console = {.module = "console",
+                                 .service = "console",
+                                 .grant = GRANT_CONSOLE,
+                                 .process = -1,
+                                 .slot = NO_SLOT};
 
 bool run_demo(void)
 {
@@ -230,7 +241,7 @@ bool run_demo(void)
 	return status == 0;
 }
 
-static _Atomic uint32_t shell_slot;
+static _Atomic uint32_t shell_slot = NO_SLOT;
 static _Atomic bool shell_started;
 
 bool system_is_shell(uint32_t slot)
@@ -238,25 +249,33 @@ bool system_is_shell(uint32_t slot)
 	return atomic_load(&shell_started) && slot == shell_slot;
 }
 
-static struct watched pci = {.module = "pci", .service = "pci", .grant = GRANT_PCI, .process = -1};
+static struct watched pci = {
+    .module = "pci", .service = "pci", .grant = GRANT_PCI, .process = -1, .slot = NO_SLOT};
 static struct watched block = {
-    .module = "blk", .service = "block", .grant = GRANT_NONE, .process = -1};
-static struct watched fs = {.module = "fs", .service = "fs", .grant = GRANT_NONE, .process = -1};
+    .module = "blk", .service = "block", .grant = GRANT_NONE, .process = -1, .slot = NO_SLOT};
+static struct watched fs = {
+    .module = "fs", .service = "fs", .grant = GRANT_NONE, .process = -1, .slot = NO_SLOT};
 static struct watched eth = {
-    .module = "eth", .service = "ethernet", .grant = GRANT_NONE, .process = -1};
-static struct watched net = {
-    .module = "net", .service = "net", .also = "net.config", .grant = GRANT_NONE, .process = -1};
-static struct watched udpecho = {.module = "udpecho", .grant = GRANT_NONE, .process = -1};
+    .module = "eth", .service = "ethernet", .grant = GRANT_NONE, .process = -1, .slot = NO_SLOT};
+static struct watched net = {.module = "net",
+                             .service = "net",
+                             .also = "net.config",
+                             .grant = GRANT_NONE,
+                             .process = -1,
+                             .slot = NO_SLOT};
+static struct watched udpecho = {
+    .module = "udpecho", .grant = GRANT_NONE, .process = -1, .slot = NO_SLOT};
 
 static struct watched *const servers[] = {&console, &pci, &block, &fs, &eth, &net};
 
 /* The stress image's hostile client (scribbler.c), which plays a driver. */
-static _Atomic uint32_t scribbler_slot = UINT32_MAX;
+static _Atomic uint32_t scribbler_slot = NO_SLOT;
 
-/* Whether directory session slot is that of w's program as it runs now. */
+/* Whether directory session slot is that of w's program as it runs now
+ * (or as init starts it: the slot is known before the program runs). */
 static bool is_slot_of(struct watched *w, uint32_t slot)
 {
-	return atomic_load(&w->started) && slot == atomic_load(&w->slot);
+	return slot != NO_SLOT && slot == atomic_load(&w->slot);
 }
 
 bool system_may_look_up(const char *service, uint32_t slot)
@@ -342,7 +361,7 @@ bool system_is_starting(const char *service)
 static bool stress(void)
 {
 	long status = run_program("scribbler", &scribbler_slot);
-	atomic_store(&scribbler_slot, UINT32_MAX); /* its slot goes to the next program */
+	atomic_store(&scribbler_slot, NO_SLOT); /* its slot goes to the next program */
 	printf("init: scribbler ended with status %ld\n", status);
 	bool ok = status == 0;
 	long a = start_with_directory("reader-large", NULL, 0, &program_limits, NULL);

@@ -12,7 +12,7 @@
  * take every slot from the rest. */
 #define SESSIONS_PER_CLIENT 4
 
-/* The slots taken for client's sessions (a client of 0 is init's own). */
+/* The slots taken for client's sessions. */
 static uint32_t sessions_of(kserver *ks, uint64_t client)
 {
 	uint32_t used = atomic_load(&ks->used), n = 0;
@@ -31,7 +31,7 @@ static int on_open_session(idl_request *r, const sys_listener_open_session_reque
 		return IDL_E_REMOTE;
 	}
 	int end;
-	if ((req->client != 0 && sessions_of(ks, req->client) >= SESSIONS_PER_CLIENT) ||
+	if (sessions_of(ks, req->client) >= SESSIONS_PER_CLIENT ||
 	    kserve_add_session(ks, req->client, &end, NULL) != IDL_OK) {
 		*error = SYS_ERRNO_TOO_MANY;
 		return IDL_E_REMOTE;
