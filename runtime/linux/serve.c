@@ -26,6 +26,9 @@
  * reader. Our read ends are edge triggered, and every write to a pipe wakes
  * an epoll waiter, so the server never reads them: each pipe holds one page
  * of kicks, and a client whose pipe is full empties it itself (connect.c).
+ * Linux 5.5 to 5.13 woke an epoll waiter only for a write to an empty pipe;
+ * on such a kernel (kicks_pile_up says) the server empties a pipe when it
+ * fires, as it did before.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* accept4, struct ucred */
@@ -58,6 +61,38 @@ enum {
  * (its slot) or an interrupt. */
 #define EVENT_INTERRUPT UINT32_MAX
 
+/*
+ * Whether a write to a pipe that already holds bytes wakes an edge-triggered
+ * epoll waiter, as Linux does since 5.14 (and did before 5.5). Asked once,
+ * of a pipe of our own.
+ */
+static bool kicks_pile_up(void)
+{
+	int ends[2], ep = epoll_create1(EPOLL_CLOEXEC);
+	bool woken = false;
+	if (ep >= 0 && pipe2(ends, O_CLOEXEC | O_NONBLOCK) == 0) {
+		struct epoll_event in = {.events = EPOLLIN | EPOLLET}, out;
+		uint8_t kick = 1;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ends[0], &in) == 0 &&
+		    write(ends[1], &kick, 1) == 1 && epoll_wait(ep, &out, 1, 0) == 1 &&
+		    write(ends[1], &kick, 1) == 1)
+			woken = epoll_wait(ep, &out, 1, 0) == 1;
+		close(ends[0]);
+		close(ends[1]);
+	}
+	if (ep >= 0)
+		close(ep);
+	return woken;
+}
+
+/* Empties a kick pipe that fired, on a kernel where kicks cannot pile up. */
+static void drain_kicks(int fd)
+{
+	uint8_t kicks[4096];
+	while (read(fd, kicks, sizeof(kicks)) == (ssize_t)sizeof(kicks))
+		;
+}
+
 static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 {
 	idl_linux_server *ls = ctx;
@@ -74,6 +109,8 @@ static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 		if (slot < ls->server.capacity) {
 			kicked[slot / 32] |= 1u << (slot % 32);
 			words |= 1u << (slot / 32);
+			if (ls->drain_kicks)
+				drain_kicks((int)(events[i].data.u64 >> 32));
 		}
 	}
 	return words;
@@ -183,14 +220,15 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	c->doorbell.fd = -1;
 	c->doorbell.base = NULL;
 	/* The client's kick: a pipe of one page, whose read end, ours, is in
-	 * our sleep's epoll set (data: its slot) before the client can write
-	 * it. */
+	 * our sleep's epoll set (data: its slot, and the descriptor, for
+	 * drain_kicks) before the client can write it. */
 	int kick_ends[2] = {-1, -1};
 	c->kick_fd = -1;
 	if (pipe2(kick_ends, O_CLOEXEC | O_NONBLOCK) == 0) {
 		c->kick_fd = kick_ends[0];
 		(void)fcntl(kick_ends[0], F_SETPIPE_SZ, 4096);
-		struct epoll_event kick = {.events = EPOLLIN | EPOLLET, .data.u64 = slot};
+		struct epoll_event kick = {.events = EPOLLIN | EPOLLET,
+		                           .data.u64 = (uint64_t)kick_ends[0] << 32 | slot};
 		if (epoll_ctl(ls->sleep_fd, EPOLL_CTL_ADD, c->kick_fd, &kick) != 0) {
 			close(c->kick_fd);
 			c->kick_fd = -1;
@@ -447,6 +485,7 @@ static int open_common(idl_linux_server *ls, uint32_t capacity)
 	idl_server_init(&ls->server, ls->doorbell.base, ls->slots, ls->sessions, capacity, NULL, 0);
 	idl_server_set_close(&ls->server, closed, ls);
 	ls->fences = idl_linux_fences_register();
+	ls->drain_kicks = !kicks_pile_up();
 	idl_server_set_port(&ls->server, ls->fences ? &port_fencing : &port_plain, ls);
 	ls->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ls->epoll_fd = epoll_create1(EPOLL_CLOEXEC);

@@ -115,6 +115,7 @@ static uint32_t demo_ring = DEMO_RING;    /* set before demo_start: 0, the serve
 static uint32_t demo_sessions_per_client; /* set before demo_start: 0, no limit */
 static uint32_t demo_sessions_per_user;   /* set before demo_start: 0, no limit */
 static bool demo_sleeps; /* set before demo_start: the server sleeps as soon as it waits */
+static bool demo_drains; /* set before demo_start: kick pipes emptied, as on Linux 5.5-5.13 */
 
 /* Serves `name` until SIGTERM; the child's body. */
 static int demo_serve(const char *name)
@@ -137,6 +138,8 @@ static int demo_serve(const char *name)
 	idl_linux_server_limit_user_sessions(&demo_server, demo_sessions_per_user);
 	if (demo_sleeps)
 		demo_server.server.patience = (idl_patience){0, 0};
+	if (demo_drains)
+		demo_server.drain_kicks = true;
 	idl_linux_server_stop_on_signals(&demo_server);
 	err = idl_linux_server_run(&demo_server);
 	idl_linux_server_close(&demo_server);

@@ -205,6 +205,7 @@ typedef struct idl_linux_server {
 	int sleep_fd;     /* the server thread's epoll: every client's kick pipe, interrupt_fd */
 	int interrupt_fd; /* an eventfd: idl_server_interrupt */
 	bool fences;      /* membarrier works: the server fences for its clients */
+	bool drain_kicks; /* this kernel wakes epoll only for a write to an empty pipe */
 	_Atomic bool stop;
 	_Atomic bool prepared; /* sizes known: channels can be set up */
 	pthread_t acceptor;
