@@ -146,7 +146,7 @@ int sys_services_lookup_request_decode_other(const void *shared, size_t availabl
 	                                               out);
 }
 
-/* sys.idl:72: Services.lookup reply */
+/* sys.idl:74: Services.lookup reply */
 int64_t sys_services_lookup_reply_encode(const sys_services_lookup_reply *msg, uint32_t txid,
                                          void *out, size_t out_max, idl_typed_handle *handles,
                                          uint32_t *handle_count)
@@ -176,7 +176,7 @@ IDL_INLINE int fields_sys_services_lookup_reply(idl_decoder *d, sys_services_loo
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:72: channel */
+	/* sys.idl:74: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -335,7 +335,7 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 	return IDL_OK;
 }
 
-/* sys.idl:77: Services.publish request */
+/* sys.idl:80: Services.publish request */
 int64_t sys_services_publish_request_encode(const sys_services_publish_request *msg, uint32_t txid,
                                             void *out, size_t out_max, idl_typed_handle *handles,
                                             uint32_t *handle_count)
@@ -371,11 +371,11 @@ IDL_INLINE int fields_sys_services_publish_request(idl_decoder *d, sys_services_
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:77: name */
+	/* sys.idl:80: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
-	/* sys.idl:77: listener */
+	/* sys.idl:80: listener */
 	err = idl_take_handle(d, &p->listener, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -1188,7 +1188,7 @@ int sys_listener_open_session_request_decode_other(const void *shared, size_t av
 	                                                     handle_count, out);
 }
 
-/* sys.idl:106: Listener.open_session reply */
+/* sys.idl:109: Listener.open_session reply */
 int64_t sys_listener_open_session_reply_encode(const sys_listener_open_session_reply *msg,
                                                uint32_t txid, void *out, size_t out_max,
                                                idl_typed_handle *handles, uint32_t *handle_count)
@@ -1220,7 +1220,7 @@ IDL_INLINE int fields_sys_listener_open_session_reply(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:106: channel */
+	/* sys.idl:109: channel */
 	err = idl_take_handle(d, &p->channel, IDL_KIND_CHANNEL);
 	if (err != IDL_OK)
 		return err;
@@ -1483,7 +1483,7 @@ static int send_sys_services_published_event(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:72: Services.lookup */
+/* sys.idl:74: Services.lookup */
 static inline int start_sys_services_lookup(idl_endpoint *ep,
                                             const sys_services_lookup_request *req, idl_call *call)
 {
@@ -1536,7 +1536,7 @@ int sys_services_lookup(idl_endpoint *ep, const sys_services_lookup_request *req
 	return finish_sys_services_lookup(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:72: Services.lookup, started */
+/* sys.idl:74: Services.lookup, started */
 int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_request *req,
                               sys_services_lookup_pending *p)
 {
@@ -1544,14 +1544,14 @@ int sys_services_lookup_start(idl_endpoint *ep, const sys_services_lookup_reques
 	return start_sys_services_lookup(ep, req, &p->call);
 }
 
-/* sys.idl:72: Services.lookup, finished */
+/* sys.idl:74: Services.lookup, finished */
 int sys_services_lookup_finish(idl_endpoint *ep, sys_services_lookup_pending *p,
                                const sys_services_lookup_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_lookup(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:77: Services.publish */
+/* sys.idl:80: Services.publish */
 static inline int start_sys_services_publish(idl_endpoint *ep,
                                              const sys_services_publish_request *req,
                                              idl_call *call)
@@ -1605,7 +1605,7 @@ int sys_services_publish(idl_endpoint *ep, const sys_services_publish_request *r
 	return finish_sys_services_publish(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:77: Services.publish, started */
+/* sys.idl:80: Services.publish, started */
 int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_request *req,
                                sys_services_publish_pending *p)
 {
@@ -1613,14 +1613,14 @@ int sys_services_publish_start(idl_endpoint *ep, const sys_services_publish_requ
 	return start_sys_services_publish(ep, req, &p->call);
 }
 
-/* sys.idl:77: Services.publish, finished */
+/* sys.idl:80: Services.publish, finished */
 int sys_services_publish_finish(idl_endpoint *ep, sys_services_publish_pending *p,
                                 const sys_services_publish_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_publish(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:80: Services.withdraw */
+/* sys.idl:83: Services.withdraw */
 static inline int start_sys_services_withdraw(idl_endpoint *ep,
                                               const sys_services_withdraw_request *req,
                                               idl_call *call)
@@ -1674,7 +1674,7 @@ int sys_services_withdraw(idl_endpoint *ep, const sys_services_withdraw_request 
 	return finish_sys_services_withdraw(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:80: Services.withdraw, started */
+/* sys.idl:83: Services.withdraw, started */
 int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_request *req,
                                 sys_services_withdraw_pending *p)
 {
@@ -1682,14 +1682,14 @@ int sys_services_withdraw_start(idl_endpoint *ep, const sys_services_withdraw_re
 	return start_sys_services_withdraw(ep, req, &p->call);
 }
 
-/* sys.idl:80: Services.withdraw, finished */
+/* sys.idl:83: Services.withdraw, finished */
 int sys_services_withdraw_finish(idl_endpoint *ep, sys_services_withdraw_pending *p,
                                  const sys_services_withdraw_reply **reply, sys_errno *error)
 {
 	return finish_sys_services_withdraw(ep, &p->call, &p->buf, reply, error);
 }
 
-/* sys.idl:84: Services.published */
+/* sys.idl:87: Services.published */
 int sys_services_send_published(idl_endpoint *ep, const sys_services_published_event *event)
 {
 	return send_sys_services_published_event(ep, event, 0);
@@ -1788,7 +1788,7 @@ static int serve_sys_services_withdraw(const sys_services_handlers *h, idl_reque
 	return send_sys_services_withdraw_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:72: Services.lookup, deferred */
+/* sys.idl:74: Services.lookup, deferred */
 int sys_services_lookup_defer(idl_request *r, sys_services_lookup_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1820,7 +1820,7 @@ int sys_services_lookup_reply_error(sys_services_lookup_token *t, sys_errno erro
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* sys.idl:77: Services.publish, deferred */
+/* sys.idl:80: Services.publish, deferred */
 int sys_services_publish_defer(idl_request *r, sys_services_publish_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1852,7 +1852,7 @@ int sys_services_publish_reply_error(sys_services_publish_token *t, sys_errno er
 	return idl_reply_finish(&t->token, size, NULL, 0);
 }
 
-/* sys.idl:80: Services.withdraw, deferred */
+/* sys.idl:83: Services.withdraw, deferred */
 int sys_services_withdraw_defer(idl_request *r, sys_services_withdraw_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -1968,7 +1968,7 @@ static int send_sys_supervisor_restart_reply(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:94: Supervisor.restart */
+/* sys.idl:97: Supervisor.restart */
 static inline int start_sys_supervisor_restart(idl_endpoint *ep,
                                                const sys_supervisor_restart_request *req,
                                                idl_call *call)
@@ -2022,7 +2022,7 @@ int sys_supervisor_restart(idl_endpoint *ep, const sys_supervisor_restart_reques
 	return finish_sys_supervisor_restart(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:94: Supervisor.restart, started */
+/* sys.idl:97: Supervisor.restart, started */
 int sys_supervisor_restart_start(idl_endpoint *ep, const sys_supervisor_restart_request *req,
                                  sys_supervisor_restart_pending *p)
 {
@@ -2030,7 +2030,7 @@ int sys_supervisor_restart_start(idl_endpoint *ep, const sys_supervisor_restart_
 	return start_sys_supervisor_restart(ep, req, &p->call);
 }
 
-/* sys.idl:94: Supervisor.restart, finished */
+/* sys.idl:97: Supervisor.restart, finished */
 int sys_supervisor_restart_finish(idl_endpoint *ep, sys_supervisor_restart_pending *p,
                                   const sys_supervisor_restart_reply **reply, sys_errno *error)
 {
@@ -2068,7 +2068,7 @@ static int serve_sys_supervisor_restart(const sys_supervisor_handlers *h, idl_re
 	return send_sys_supervisor_restart_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:94: Supervisor.restart, deferred */
+/* sys.idl:97: Supervisor.restart, deferred */
 int sys_supervisor_restart_defer(idl_request *r, sys_supervisor_restart_token *t)
 {
 	return idl_defer(r, &t->token);
@@ -2159,7 +2159,7 @@ static int send_sys_listener_open_session_reply(idl_endpoint *ep,
 	return idl_send_finish(ep, size, handles, handle_count);
 }
 
-/* sys.idl:106: Listener.open_session */
+/* sys.idl:109: Listener.open_session */
 static inline int start_sys_listener_open_session(idl_endpoint *ep,
                                                   const sys_listener_open_session_request *req,
                                                   idl_call *call)
@@ -2213,7 +2213,7 @@ int sys_listener_open_session(idl_endpoint *ep, const sys_listener_open_session_
 	return finish_sys_listener_open_session(ep, &call, buf, reply, error);
 }
 
-/* sys.idl:106: Listener.open_session, started */
+/* sys.idl:109: Listener.open_session, started */
 int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_session_request *req,
                                     sys_listener_open_session_pending *p)
 {
@@ -2221,7 +2221,7 @@ int sys_listener_open_session_start(idl_endpoint *ep, const sys_listener_open_se
 	return start_sys_listener_open_session(ep, req, &p->call);
 }
 
-/* sys.idl:106: Listener.open_session, finished */
+/* sys.idl:109: Listener.open_session, finished */
 int sys_listener_open_session_finish(idl_endpoint *ep, sys_listener_open_session_pending *p,
                                      const sys_listener_open_session_reply **reply,
                                      sys_errno *error)
@@ -2260,7 +2260,7 @@ static int serve_sys_listener_open_session(const sys_listener_handlers *h, idl_r
 	return send_sys_listener_open_session_reply(r->ep, &reply, r->txid);
 }
 
-/* sys.idl:106: Listener.open_session, deferred */
+/* sys.idl:109: Listener.open_session, deferred */
 int sys_listener_open_session_defer(idl_request *r, sys_listener_open_session_token *t)
 {
 	return idl_defer(r, &t->token);

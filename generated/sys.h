@@ -135,12 +135,12 @@ typedef struct sys_services_channel {
 	idl_handle handle;
 } sys_services_channel;
 
-/* channel<Supervisor>: one end of a channel whose peer serves Supervisor (sys.idl:90). */
+/* channel<Supervisor>: one end of a channel whose peer serves Supervisor (sys.idl:93). */
 typedef struct sys_supervisor_channel {
 	idl_handle handle;
 } sys_supervisor_channel;
 
-/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:101). */
+/* channel<Listener>: one end of a channel whose peer serves Listener (sys.idl:104). */
 typedef struct sys_listener_channel {
 	idl_handle handle;
 } sys_listener_channel;
@@ -189,9 +189,11 @@ typedef struct sys_listener_open_session_reply sys_listener_open_session_reply;
  * Returns a new channel to the service published under `name`; the
  * service sees a new session. NOT_FOUND if none is and none will be;
  * WOULD_BLOCK if its server is starting (again, after a crash, say)
- * and has not published it yet: ask again a little later.
+ * and has not published it yet, or while the directory does not know
+ * the caller's process yet: ask again a little later. ACCESS if the
+ * service is not the caller's to use.
  */
-/* Services.lookup request (sys.idl:72) */
+/* Services.lookup request (sys.idl:74) */
 struct sys_services_lookup_request {
 	idl_frame_header header;
 	idl_string name;
@@ -219,7 +221,7 @@ IDL_INLINE int fields_sys_services_lookup_request(idl_decoder *d, sys_services_l
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:72: name */
+	/* sys.idl:74: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -299,7 +301,7 @@ int sys_services_lookup_request_decode(const void *shared, size_t available, voi
 	return IDL_OK;
 }
 
-/* Services.lookup reply (sys.idl:72) */
+/* Services.lookup reply (sys.idl:74) */
 struct sys_services_lookup_reply {
 	idl_frame_header header;
 	idl_handle channel;
@@ -336,9 +338,10 @@ int sys_services_lookup_error_validate(const void *frame, size_t size, sys_errno
 /*
  * Publishes the calling server under `name`; `listener` is the channel
  * on which it accepts the channels of new sessions. EXISTS if the name
- * is taken.
+ * is taken; ACCESS if it is the name of another server (init keeps each
+ * name of a server it runs for that server).
  */
-/* Services.publish request (sys.idl:77) */
+/* Services.publish request (sys.idl:80) */
 struct sys_services_publish_request {
 	idl_frame_header header;
 	idl_string name;
@@ -359,7 +362,7 @@ int sys_services_publish_request_decode(const void *shared, size_t available, vo
                                         uint32_t handle_count,
                                         const sys_services_publish_request **out);
 
-/* Services.publish reply (sys.idl:77) */
+/* Services.publish reply (sys.idl:80) */
 struct sys_services_publish_reply {
 	idl_frame_header header;
 };
@@ -469,7 +472,7 @@ int sys_services_publish_error_validate(const void *frame, size_t size, sys_errn
 /*
  * Withdraws a name that the calling server published.
  */
-/* Services.withdraw request (sys.idl:80) */
+/* Services.withdraw request (sys.idl:83) */
 struct sys_services_withdraw_request {
 	idl_frame_header header;
 	idl_string name;
@@ -497,7 +500,7 @@ IDL_INLINE int fields_sys_services_withdraw_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:80: name */
+	/* sys.idl:83: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -578,7 +581,7 @@ int sys_services_withdraw_request_decode(const void *shared, size_t available, v
 	return IDL_OK;
 }
 
-/* Services.withdraw reply (sys.idl:80) */
+/* Services.withdraw reply (sys.idl:83) */
 struct sys_services_withdraw_reply {
 	idl_frame_header header;
 };
@@ -690,7 +693,7 @@ int sys_services_withdraw_error_validate(const void *frame, size_t size, sys_err
  * A service was published under `name`; sent to every client, so that
  * a program waiting for a service need not poll.
  */
-/* Services.published event (sys.idl:84) */
+/* Services.published event (sys.idl:87) */
 struct sys_services_published_event {
 	idl_frame_header header;
 	idl_string name;
@@ -718,7 +721,7 @@ IDL_INLINE int fields_sys_services_published_event(idl_decoder *d, sys_services_
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:84: name */
+	/* sys.idl:87: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -892,7 +895,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
                                 size_t size, size_t frame_max, const idl_typed_handle *handles,
                                 uint32_t handle_count);
 
-/* interface Supervisor (sys.idl:90) */
+/* interface Supervisor (sys.idl:93) */
 /*
  * What the operator may ask of the system's supervisor (init), through the
  * directory channel; init answers only the shell it started.
@@ -912,7 +915,7 @@ int sys_services_event_dispatch(const sys_services_event_handlers *h, void *ctx,
  * as it would after a crash: its clients see their channels closed.
  * NOT_FOUND if init runs no such server, ACCESS for anyone but the shell.
  */
-/* Supervisor.restart request (sys.idl:94) */
+/* Supervisor.restart request (sys.idl:97) */
 struct sys_supervisor_restart_request {
 	idl_frame_header header;
 	idl_string name;
@@ -941,7 +944,7 @@ IDL_INLINE int fields_sys_supervisor_restart_request(idl_decoder *d,
 	(void)d;
 	(void)p;
 	(void)sent;
-	/* sys.idl:94: name */
+	/* sys.idl:97: name */
 	err = idl_check_string(d, &p->name, 63u);
 	if (err != IDL_OK)
 		return err;
@@ -1022,7 +1025,7 @@ int sys_supervisor_restart_request_decode(const void *shared, size_t available, 
 	return IDL_OK;
 }
 
-/* Supervisor.restart reply (sys.idl:94) */
+/* Supervisor.restart reply (sys.idl:97) */
 struct sys_supervisor_restart_reply {
 	idl_frame_header header;
 };
@@ -1179,7 +1182,7 @@ int sys_supervisor_dispatch(const sys_supervisor_handlers *h, idl_request *r, vo
 /* The interface for a server's runtime (idl_server_add_interface). */
 extern const idl_interface sys_supervisor_interface;
 
-/* interface Listener (sys.idl:101) */
+/* interface Listener (sys.idl:104) */
 /*
  * How the directory reaches a server that published itself: the server
  * serves this interface on the `listener` channel it gave `publish`, and
@@ -1201,7 +1204,7 @@ extern const idl_interface sys_supervisor_interface;
  * client (its process id in the reference system), so that a server can
  * tell its clients apart; TOO_MANY when the server is full.
  */
-/* Listener.open_session request (sys.idl:106) */
+/* Listener.open_session request (sys.idl:109) */
 struct sys_listener_open_session_request {
 	idl_frame_header header;
 	uint64_t client;
@@ -1300,7 +1303,7 @@ int sys_listener_open_session_request_decode(const void *shared, size_t availabl
 	return IDL_OK;
 }
 
-/* Listener.open_session reply (sys.idl:106) */
+/* Listener.open_session reply (sys.idl:109) */
 struct sys_listener_open_session_reply {
 	idl_frame_header header;
 	idl_handle channel;
