@@ -33,7 +33,6 @@
 struct session_state {
 	uint8_t *buffer; /* the attached transfer buffer, mapped */
 	uint64_t bytes;
-	uint64_t client;    /* the process of the session */
 	uint32_t in_flight; /* requests whose completion may still touch buffer */
 	bool closed;        /* unmap once in_flight is 0 */
 	uint64_t requests;
@@ -46,6 +45,7 @@ struct request {
 	uint64_t sector;
 	uint64_t buffer_offset;
 	uint32_t bytes;
+	uint64_t client; /* the process that asked, for PER_CLIENT */
 	union {
 		block_device_read_token read;
 		block_device_write_token write;
@@ -215,13 +215,15 @@ static void start(int i, const struct request *q)
 		printf("blk: the device queue is full\n"); /* cannot happen: 3 descriptors a slot */
 }
 
-/* Requests in flight of every open session of client. Under lock. */
+/* Requests of client on the device or waiting, whatever session asked
+ * them (one that ended too: they still hold a slot). Under lock. */
 static uint32_t client_in_flight(uint64_t client)
 {
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < KSERVE_MAX_SESSIONS; i++)
-		if (!states[i].closed && states[i].client == client)
-			n += states[i].in_flight;
+	for (int i = 0; i < SLOTS; i++)
+		n += slots[i].busy && slots[i].req.client == client;
+	for (uint32_t i = waiting_tail; i != waiting_head; i++)
+		n += waiting[i % WAITING].client == client;
 	return n;
 }
 
@@ -231,7 +233,7 @@ static uint32_t client_in_flight(uint64_t client)
 static void dispatch(struct request *q)
 {
 	q->session->in_flight++;
-	if (client_in_flight(q->session->client) > PER_CLIENT) {
+	if (client_in_flight(q->client) >= PER_CLIENT) {
 		finish(q, SYS_ERRNO_BUSY);
 		return;
 	}
@@ -282,8 +284,9 @@ static int on_read(idl_request *r, const block_device_read_request *req,
 {
 	(void)reply;
 	idl_lock_take(&lock);
-	struct request q = {VBLK_T_IN,          state_of(r),         req->sector,
-	                    req->buffer_offset, req->count * SECTOR, {{0}}};
+	struct request q = {
+	    VBLK_T_IN,           state_of(r),        req->sector, req->buffer_offset,
+	    req->count * SECTOR, r->session->client, {{0}}};
 	int err = check(r, req->sector, req->count, req->buffer_offset, VBLK_T_IN, error) < 0
 	              ? IDL_E_REMOTE
 	              : block_device_read_defer(r, &q.token.read);
@@ -298,8 +301,9 @@ static int on_write(idl_request *r, const block_device_write_request *req,
 {
 	(void)reply;
 	idl_lock_take(&lock);
-	struct request q = {VBLK_T_OUT,         state_of(r),         req->sector,
-	                    req->buffer_offset, req->count * SECTOR, {{0}}};
+	struct request q = {
+	    VBLK_T_OUT,          state_of(r),        req->sector, req->buffer_offset,
+	    req->count * SECTOR, r->session->client, {{0}}};
 	int err = check(r, req->sector, req->count, req->buffer_offset, VBLK_T_OUT, error) < 0
 	              ? IDL_E_REMOTE
 	              : block_device_write_defer(r, &q.token.write);
@@ -316,7 +320,7 @@ static int on_flush(idl_request *r, const block_device_flush_request *req,
 	if (!blk.can_flush)
 		return IDL_OK; /* the device writes through */
 	idl_lock_take(&lock);
-	struct request q = {VBLK_T_FLUSH, state_of(r), 0, 0, 0, {{0}}};
+	struct request q = {VBLK_T_FLUSH, state_of(r), 0, 0, 0, r->session->client, {{0}}};
 	int err = block_device_flush_defer(r, &q.token.flush);
 	if (err == IDL_DEFERRED)
 		dispatch(&q);
@@ -360,7 +364,7 @@ static int session_open(void *ctx, idl_session *session)
 	(void)ctx;
 	struct session_state *s = &states[session->id];
 	idl_lock_take(&lock);
-	*s = (struct session_state){.client = session->client};
+	*s = (struct session_state){0};
 	idl_lock_give(&lock);
 	session->state = s;
 	return IDL_OK;
