@@ -248,7 +248,8 @@ static void test_kicks_past_a_full_pipe(void **state)
 /* A kernel that wakes an epoll waiter only for a write to an empty pipe
  * (Linux 5.5 to 5.13): the server empties each pipe when it fires. This
  * kernel is not one, so the test plays one: the calls all end, and the
- * pipe holds no more than the last call's kick. */
+ * pipe holds no more than the kicks of the last calls the server took
+ * without sleeping (one, or a few on a slow machine), not thousands. */
 static int start_draining(void **state)
 {
 	demo_drains = true;
@@ -268,7 +269,7 @@ static void test_kicks_drained_on_older_kernels(void **state)
 		assert_int_equal(demo_call_write(ep, i % 64), IDL_OK);
 	int queued = -1;
 	assert_int_equal(ioctl(c.kick_reader, FIONREAD, &queued), 0);
-	assert_in_range(queued, 0, 1);
+	assert_in_range(queued, 0, 8);
 	idl_linux_conn_close(&c);
 }
 
