@@ -329,6 +329,27 @@ static int own_kick(idl_linux_conn *conn, int fd)
 	return err;
 }
 
+/*
+ * The most a server's regions may be: a channel of two rings of the
+ * largest size, and a doorbell, each rounded up to the largest huge page
+ * (1 GiB). A client maps each region whole, and a hostile server's sealed,
+ * sparse memfd of a terabyte took a terabyte of the client's address space
+ * (not memory) for as long as the connection lived.
+ */
+#define MOST_REGION_PAGE    (UINT64_C(1) << 30)
+#define MOST_CHANNEL_BYTES  (3 * MOST_REGION_PAGE)
+#define MOST_DOORBELL_BYTES MOST_REGION_PAGE
+_Static_assert(IDL_CHAN_RINGS_OFFSET + 2 * (uint64_t)IDL_CHAN_MAX_RING_BYTES <= MOST_CHANNEL_BYTES,
+               "the largest channel fits");
+
+static bool regions_fit(int channel_fd, int doorbell_fd)
+{
+	uint64_t channel = 0, doorbell = 0;
+	return idl_linux_region_size(channel_fd, &channel) == IDL_OK &&
+	       idl_linux_region_size(doorbell_fd, &doorbell) == IDL_OK &&
+	       channel <= MOST_CHANNEL_BYTES && doorbell <= MOST_DOORBELL_BYTES;
+}
+
 /* Waits for the server's hello on a connected socket and sets up conn. */
 static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_interface *iface,
                         int timeout_ms)
@@ -351,6 +372,8 @@ static int open_channel(idl_linux_conn *conn, uint32_t protocol, const idl_inter
 	}
 	if (err == IDL_OK) {
 		err = own_kick(conn, fds[2]);
+		if (err == IDL_OK && !regions_fit(fds[0], fds[1]))
+			err = IDL_E_PROTOCOL;
 		if (err != IDL_OK) { /* the regions were never mapped: close them */
 			close(fds[0]);
 			close(fds[1]);

@@ -12,7 +12,7 @@ static bool power_of_two(uint32_t n)
 
 static bool sizes_ok(size_t region_bytes, uint32_t ring_bytes, uint32_t max_frame_bytes)
 {
-	if (!power_of_two(ring_bytes) || ring_bytes > 0x40000000u)
+	if (!power_of_two(ring_bytes) || ring_bytes > IDL_CHAN_MAX_RING_BYTES)
 		return false;
 	if (max_frame_bytes < IDL_FRAME_HEADER_BYTES || (max_frame_bytes & 7) != 0 ||
 	    max_frame_bytes > 0x10000000u)

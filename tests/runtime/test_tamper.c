@@ -455,6 +455,93 @@ static void test_hostile_server_kick(void **state)
 }
 
 /*
+ * A hostile server whose channel (or doorbell) is a sealed, sparse memfd of
+ * a terabyte, formatted as a good one: the client mapped all of it, a
+ * terabyte of its address space for as long as it stayed connected. Now it
+ * refuses regions larger than the largest channel and doorbell can be.
+ */
+#define A_TERABYTE ((size_t)1 << 40)
+
+/* A sealed memfd of `bytes` whose first page (mapped alone: the server maps
+ * no terabyte itself) is made by `fill`. The descriptor, or -1. */
+static int sealed_region(size_t bytes, void (*fill)(void *page))
+{
+	int fd = memfd_create("oversized", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, (off_t)bytes) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+		return -1;
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (page == MAP_FAILED)
+		return -1;
+	fill(page);
+	munmap(page, 4096);
+	return fd;
+}
+
+static void a_channel(void *page)
+{
+	/* A header that asks for no more than the channel's rings: the region
+	 * may be larger, as idl_chan_check allows. */
+	(void)idl_chan_format(page, idl_chan_region_bytes(DEMO_RING), DEMO_RING,
+	                      FS_FILE_MAX_FRAME_BYTES);
+}
+
+static void a_doorbell(void *page)
+{
+	idl_doorbell_init(page);
+}
+
+static void oversized_server(const char *name, bool big_doorbell)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct sockaddr_un addr;
+	socklen_t len = idl_linux_socket_name(&addr, name);
+	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) != 0 ||
+	    listen(listener, 4) != 0)
+		_exit(1);
+	int sock = accept(listener, NULL, NULL);
+	int channel =
+	    sealed_region(big_doorbell ? idl_chan_region_bytes(DEMO_RING) : A_TERABYTE, a_channel);
+	int doorbell = sealed_region(big_doorbell ? A_TERABYTE : 4096, a_doorbell);
+	int kick[2];
+	if (sock < 0 || channel < 0 || doorbell < 0 || pipe2(kick, O_NONBLOCK) != 0)
+		_exit(1);
+	idl_linux_hello h = {.magic = IDL_LINUX_HELLO_MAGIC,
+	                     .version = IDL_CHAN_VERSION,
+	                     .wire_version = IDL_WIRE_VERSION};
+	int fds[IDL_LINUX_HELLO_FDS] = {channel, doorbell, kick[1]};
+	if (idl_linux_send_fds(sock, &h, sizeof(h), fds, IDL_LINUX_HELLO_FDS, 0) != IDL_OK)
+		_exit(1);
+	pause();
+	_exit(0);
+}
+
+static void test_hostile_server_oversized_regions(void **state)
+{
+	(void)state;
+	char name[64];
+	for (int big_doorbell = 0; big_doorbell <= 1; big_doorbell++) {
+		snprintf(name, sizeof(name), "test-oversized-%d-%d", (int)getpid(), big_doorbell);
+		pid_t server = fork();
+		if (server == 0)
+			oversized_server(name, big_doorbell);
+		idl_linux_conn c;
+		int err = IDL_E_TRANSPORT;
+		for (int tries = 0; tries < 200 && err == IDL_E_TRANSPORT; tries++) {
+			err = idl_linux_connect(&c, name, 0, 5000);
+			if (err == IDL_E_TRANSPORT) /* not listening yet */
+				usleep(10000);
+		}
+		if (err == IDL_OK)
+			idl_linux_conn_close(&c);
+		assert_int_equal(err, IDL_E_PROTOCOL);
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
+}
+
+/*
  * A hostile server that never reads its socket: the descriptors a client
  * sends fill it (each message is charged to the socket until the peer
  * takes it), and the client's next send with a handle waits for room. It
@@ -574,6 +661,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_doorbell_kept_ringing, stop_ringing),
 	    cmocka_unit_test(test_hostile_server),
 	    cmocka_unit_test(test_hostile_server_kick),
+	    cmocka_unit_test(test_hostile_server_oversized_regions),
 	    cmocka_unit_test(test_hostile_server_never_reads_its_socket),
 	    cmocka_unit_test(test_length_word_rewritten_during_the_copy),
 	};

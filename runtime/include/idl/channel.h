@@ -96,6 +96,9 @@ _Static_assert(offsetof(idl_chan_shared, server) == 448, "channel layout");
 _Static_assert(offsetof(idl_chan_shared, doorbell) == 512, "channel layout");
 _Static_assert(sizeof(idl_chan_shared) <= IDL_CHAN_RINGS_OFFSET, "channel header fits");
 
+/* The largest ring idl_chan_format makes (a power of two, as every ring). */
+#define IDL_CHAN_MAX_RING_BYTES 0x40000000u
+
 /* Bytes of a channel region whose rings hold ring_bytes each. */
 static inline size_t idl_chan_region_bytes(uint32_t ring_bytes)
 {
