@@ -362,6 +362,21 @@ static void test_hostile_server(void **state)
 	idl_linux_region_close(&r);
 }
 
+/* A hostile server's start, in its child: dies with the test, listens on
+ * `name` as a server would and takes its one client. The client's socket,
+ * or -1. */
+static int hostile_accept(const char *name)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct sockaddr_un addr;
+	socklen_t len = idl_linux_socket_name(&addr, name);
+	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) != 0 ||
+	    listen(listener, 4) != 0)
+		_exit(1);
+	return accept(listener, NULL, NULL);
+}
+
 /*
  * A hostile server's kick. The server shares the open file of the kick it
  * hands its client, so it can clear O_NONBLOCK on it and fill it: a write
@@ -375,14 +390,7 @@ static void test_hostile_server(void **state)
  */
 static void kick_jammer(const char *name, bool eventfd_kick)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	struct sockaddr_un addr;
-	socklen_t len = idl_linux_socket_name(&addr, name);
-	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) != 0 ||
-	    listen(listener, 4) != 0)
-		_exit(1);
-	int sock = accept(listener, NULL, NULL);
+	int sock = hostile_accept(name);
 	idl_linux_region channel, doorbell;
 	size_t bytes = idl_chan_region_bytes(DEMO_RING);
 	if (sock < 0 || idl_linux_region_create(&channel, "jammer", bytes) != IDL_OK ||
@@ -428,13 +436,7 @@ static void test_hostile_server_kick(void **state)
 		if (jammer == 0)
 			kick_jammer(name, eventfd_kick);
 		idl_linux_conn c;
-		int err = IDL_E_TRANSPORT;
-		for (int tries = 0; tries < 200; tries++) {
-			err = idl_linux_connect(&c, name, 0, 5000);
-			if (err != IDL_E_TRANSPORT) /* not listening yet */
-				break;
-			usleep(10000);
-		}
+		int err = demo_connect(&c, name);
 		if (eventfd_kick) {
 			assert_int_equal(err, IDL_E_PROTOCOL);
 		} else {
@@ -493,14 +495,7 @@ static void a_doorbell(void *page)
 
 static void oversized_server(const char *name, bool big_doorbell)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	struct sockaddr_un addr;
-	socklen_t len = idl_linux_socket_name(&addr, name);
-	int listener = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) != 0 ||
-	    listen(listener, 4) != 0)
-		_exit(1);
-	int sock = accept(listener, NULL, NULL);
+	int sock = hostile_accept(name);
 	int channel =
 	    sealed_region(big_doorbell ? idl_chan_region_bytes(DEMO_RING) : A_TERABYTE, a_channel);
 	int doorbell = sealed_region(big_doorbell ? A_TERABYTE : 4096, a_doorbell);
@@ -527,12 +522,7 @@ static void test_hostile_server_oversized_regions(void **state)
 		if (server == 0)
 			oversized_server(name, big_doorbell);
 		idl_linux_conn c;
-		int err = IDL_E_TRANSPORT;
-		for (int tries = 0; tries < 200 && err == IDL_E_TRANSPORT; tries++) {
-			err = idl_linux_connect(&c, name, 0, 5000);
-			if (err == IDL_E_TRANSPORT) /* not listening yet */
-				usleep(10000);
-		}
+		int err = demo_connect(&c, name);
 		if (err == IDL_OK)
 			idl_linux_conn_close(&c);
 		assert_int_equal(err, IDL_E_PROTOCOL);
@@ -557,12 +547,7 @@ static void test_hostile_server_never_reads_its_socket(void **state)
 	if (jammer == 0)
 		kick_jammer(name, false);
 	idl_linux_conn c;
-	int err = IDL_E_TRANSPORT;
-	for (int tries = 0; tries < 200 && err == IDL_E_TRANSPORT; tries++) {
-		err = idl_linux_connect(&c, name, 0, 5000);
-		if (err == IDL_E_TRANSPORT) /* not listening yet */
-			usleep(10000);
-	}
+	int err = demo_connect(&c, name);
 	assert_int_equal(err, IDL_OK);
 	c.end.ep.timeout_ns = 300000000u;
 	idl_linux_region buf;
