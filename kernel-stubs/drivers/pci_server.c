@@ -224,14 +224,6 @@ static long bar_resource(const struct pci_function *f, int b)
 	return idlk_resource_derive(IO_WINDOW, bar->base, bar->size);
 }
 
-/* The chipset's own functions, bridges and memory controllers, place the
- * power-management ports, PCIe's configuration window and memory maps over
- * RAM: no driver claims them (the kernel refuses to write them anyway). */
-static bool chipset_function(const struct pci_function *f)
-{
-	return f->base_class == 0x05 || f->base_class == 0x06;
-}
-
 /* Closes what a claim derived before it failed: the handles go back, or
  * a client that fails claims would use up the server's table. */
 static void close_claim(const pci_bus_claim_reply *reply)
@@ -257,7 +249,10 @@ static int on_claim(idl_request *r, const pci_bus_claim_request *req, pci_bus_cl
 		return IDL_E_REMOTE;
 	}
 	const struct pci_function *f = &functions[i];
-	if (chipset_function(f)) {
+	/* The chipset's own functions place the power-management ports, PCIe's
+	 * configuration window and memory maps over RAM (and the kernel refuses
+	 * to write them anyway). */
+	if (IDLK_PCI_CHIPSET_CLASS(f->base_class)) {
 		*error = SYS_ERRNO_ACCESS;
 		return IDL_E_REMOTE;
 	}

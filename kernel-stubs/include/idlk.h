@@ -49,6 +49,10 @@
 	 (uint64_t)(offset))
 #define IDLK_PCI_CONFIG_PORT  0xcf8 /* the port mechanism's 8 ports, which the kernel keeps */
 #define IDLK_PCI_CONFIG_PORTS 8
+/* Whether a function of this base class is the chipset's: a memory
+ * controller (05) or a bridge (06). pci_config writes none of them, and the
+ * PCI server lets no driver claim one. */
+#define IDLK_PCI_CHIPSET_CLASS(base_class) ((base_class) == 0x05 || (base_class) == 0x06)
 
 /* wait()'s status of a process that kill ended. */
 #define IDLK_STATUS_KILLED 512

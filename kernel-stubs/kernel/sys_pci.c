@@ -24,17 +24,15 @@
 #include "syscall.h"
 #include "x86.h"
 
-#define PCI_ENABLE      0x80000000u
-#define PCI_DATA_PORT   (IDLK_PCI_CONFIG_PORT + 4)
-#define PCI_ADDRESSES   (1u << 24) /* bus 8 bits, device 5, function 3, offset 8 */
-#define PCI_OFFSET(a)   ((a)&0xffu)
-#define PCI_CLASS_REG   0x08u /* revision, programming interface, subclass, class */
-#define PCI_MEMORY_CTRL 0x05u /* base classes */
-#define PCI_BRIDGE      0x06u
-#define PCI_BAR_FIRST   0x10u /* a type 0 header's six BARs */
-#define PCI_BAR_END     0x28u
-#define PCI_ROM_BAR     0x30u
-#define SIZINGS         16 /* BARs being sized at once, at most */
+#define PCI_ENABLE    0x80000000u
+#define PCI_DATA_PORT (IDLK_PCI_CONFIG_PORT + 4)
+#define PCI_ADDRESSES (1u << 24) /* bus 8 bits, device 5, function 3, offset 8 */
+#define PCI_OFFSET(a) ((a)&0xffu)
+#define PCI_CLASS_REG 0x08u /* revision, programming interface, subclass, class */
+#define PCI_BAR_FIRST 0x10u /* a type 0 header's six BARs */
+#define PCI_BAR_END   0x28u
+#define PCI_ROM_BAR   0x30u
+#define SIZINGS       16 /* BARs being sized at once, at most */
 
 /* BARs written with all ones, and what each held before. */
 static struct {
@@ -53,8 +51,7 @@ static uint32_t read_register(uint32_t reg)
 /* Whether the function at `address` is one of the chipset's. */
 static bool chipset_function(uint32_t address)
 {
-	uint32_t base_class = read_register((address & ~0xffu) | PCI_CLASS_REG) >> 24;
-	return base_class == PCI_MEMORY_CTRL || base_class == PCI_BRIDGE;
+	return IDLK_PCI_CHIPSET_CLASS(read_register((address & ~0xffu) | PCI_CLASS_REG) >> 24);
 }
 
 /* Whether a write of `width` bytes of `value` at `address` may move a BAR:
