@@ -183,6 +183,17 @@ static int demo_stop_server(pid_t pid)
 	return status;
 }
 
+/* Ends a helper process of a test (a hostile peer, say) if *pid names one,
+ * and waits for it; *pid becomes 0. */
+static inline void demo_kill(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
 /* One console write; returns the idl_error, checks the answer. */
 static int demo_call_write(idl_endpoint *ep, uint32_t n)
 {

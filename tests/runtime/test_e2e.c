@@ -525,13 +525,10 @@ static pid_t broker_pid, attacker; /* stopped by stop_broker, pass or fail */
 static int stop_broker(void **state)
 {
 	(void)state;
-	if (attacker > 0) {
-		kill(attacker, SIGKILL);
-		waitpid(attacker, NULL, 0);
-	}
+	demo_kill(&attacker);
 	if (broker_pid > 0)
 		demo_stop_server(broker_pid);
-	attacker = broker_pid = 0;
+	broker_pid = 0;
 	return 0;
 }
 
@@ -585,9 +582,7 @@ static void test_client_that_never_reads_its_socket(void **state)
 	idl_linux_conn_close(&more);
 	idl_linux_conn_close(&dev);
 	idl_linux_conn_close(&c);
-	kill(attacker, SIGKILL);
-	waitpid(attacker, NULL, 0);
-	attacker = 0;
+	demo_kill(&attacker);
 	assert_int_equal(demo_stop_server(broker_pid), 0);
 	broker_pid = 0;
 }
@@ -735,9 +730,7 @@ static void test_server_dies(void **state)
 	assert_int_equal(demo_connect(&c, name), IDL_OK);
 	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
 	assert_int_equal(demo_call_write(ep, 1), IDL_OK);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	server = 0;
+	demo_kill(&server);
 	uint64_t t0 = idl_os_now_ns();
 	assert_int_equal(demo_call_write(ep, 1), IDL_E_PEER_CLOSED);
 	assert_true(idl_os_now_ns() - t0 < 2000000000u);

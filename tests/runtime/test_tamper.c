@@ -196,8 +196,7 @@ static void test_doorbell_cleared(void **state)
 	}
 	print_message("  %d calls, each after a pause, while another client cleared the doorbell\n",
 	              STARVED_CALLS);
-	kill(bad, SIGKILL);
-	waitpid(bad, NULL, 0);
+	demo_kill(&bad);
 	idl_linux_conn_close(&good);
 	int status = demo_stop_server(server);
 	assert_true(WIFEXITED(status));
@@ -246,13 +245,10 @@ static pid_t ringing_server, ringing; /* stopped by stop_ringing, pass or fail *
 static int stop_ringing(void **state)
 {
 	(void)state;
-	if (ringing > 0) {
-		kill(ringing, SIGKILL);
-		waitpid(ringing, NULL, 0);
-	}
+	demo_kill(&ringing);
 	if (ringing_server > 0)
 		demo_stop_server(ringing_server);
-	ringing = ringing_server = 0;
+	ringing_server = 0;
 	cpu_set_t all;
 	CPU_ZERO(&all);
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
@@ -275,18 +271,16 @@ static void test_doorbell_kept_ringing(void **state)
 	pin(0, 1);
 	assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), 1), IDL_OK);
 	usleep(300000); /* the server slept, and told us to kick */
-	pid_t bad = ringing = fork();
-	if (bad == 0)
+	ringing = fork();
+	if (ringing == 0)
 		_exit(ringer(name));
-	pin(bad, 0);
+	pin(ringing, 0);
 	usleep(600000); /* connected and ringing */
 	for (uint32_t i = 0; i < 50; i++) {
 		usleep(1000);
 		assert_int_equal(demo_call_write(idl_chan_end_endpoint(&good.end), i % 64), IDL_OK);
 	}
-	kill(bad, SIGKILL);
-	waitpid(bad, NULL, 0);
-	ringing = 0;
+	demo_kill(&ringing);
 	idl_linux_conn_close(&good);
 	int status = demo_stop_server(server);
 	ringing_server = 0;
@@ -357,8 +351,7 @@ static void test_hostile_server(void **state)
 	              calls - errors[-IDL_E_TIMEOUT] - errors[-IDL_E_PROTOCOL] - errors[0]);
 	assert_int_equal(err, IDL_E_PROTOCOL);
 	assert_int_equal(atomic_load(&((idl_chan_shared *)r.base)->client.closed), 1);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	demo_kill(&pid);
 	idl_linux_region_close(&r);
 }
 
@@ -451,8 +444,7 @@ static void test_hostile_server_kick(void **state)
 			            3000000000u); /* a bound, not a measurement */
 			idl_linux_conn_close(&c);
 		}
-		kill(jammer, SIGKILL);
-		waitpid(jammer, NULL, 0);
+		demo_kill(&jammer);
 	}
 }
 
@@ -526,8 +518,7 @@ static void test_hostile_server_oversized_regions(void **state)
 		if (err == IDL_OK)
 			idl_linux_conn_close(&c);
 		assert_int_equal(err, IDL_E_PROTOCOL);
-		kill(server, SIGKILL);
-		waitpid(server, NULL, 0);
+		demo_kill(&server);
 	}
 }
 
@@ -571,8 +562,7 @@ static void test_hostile_server_never_reads_its_socket(void **state)
 	assert_true(took < 3000000000u); /* a bound, not a measurement */
 	idl_linux_conn_close(&c);
 	idl_linux_region_close(&buf);
-	kill(jammer, SIGKILL);
-	waitpid(jammer, NULL, 0);
+	demo_kill(&jammer);
 }
 
 /*
@@ -629,8 +619,7 @@ static void test_length_word_rewritten_during_the_copy(void **state)
 			}
 		}
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	demo_kill(&pid);
 	print_message("  %llu reads: %llu taken, %llu refused (the word changed under the copy)\n",
 	              (unsigned long long)reads, (unsigned long long)taken,
 	              (unsigned long long)refused);
