@@ -271,6 +271,18 @@ static struct watched *const servers[] = {&console, &pci, &block, &fs, &eth, &ne
 /* The stress image's hostile client (scribbler.c), which plays a driver. */
 static _Atomic uint32_t scribbler_slot = NO_SLOT;
 
+/* The server init runs that publishes service (its name, or its second
+ * one), or NULL. */
+static struct watched *server_named(const char *service)
+{
+	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
+		struct watched *w = servers[i];
+		if (strcmp(w->service, service) == 0 || (w->also && strcmp(w->also, service) == 0))
+			return w;
+	}
+	return NULL;
+}
+
 /* Whether directory session slot is that of w's program as it runs now
  * (or as init starts it: the slot is known before the program runs). */
 static bool is_slot_of(struct watched *w, uint32_t slot)
@@ -298,12 +310,8 @@ bool system_may_look_up(const char *service, uint32_t slot)
  * server starts again and be given its clients. */
 bool system_may_publish(const char *service, uint32_t slot)
 {
-	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
-		struct watched *w = servers[i];
-		if (strcmp(w->service, service) == 0 || (w->also && strcmp(w->also, service) == 0))
-			return is_slot_of(w, slot);
-	}
-	return true;
+	struct watched *w = server_named(service);
+	return w == NULL || is_slot_of(w, slot);
 }
 
 /* Starts a program with a directory session and waits for it; its status. */
@@ -341,15 +349,9 @@ bool system_is_starting(const char *service)
 {
 	if (atomic_load(&shutting_down))
 		return false;
-	for (size_t i = 0; i < sizeof(servers) / sizeof(servers[0]); i++) {
-		struct watched *w = servers[i];
-		bool named =
-		    strcmp(w->service, service) == 0 || (w->also && strcmp(w->also, service) == 0);
-		if (named)
-			return atomic_load(&w->started) && !atomic_load(&w->absent) &&
-			       !atomic_load(&w->given_up);
-	}
-	return false;
+	struct watched *w = server_named(service);
+	return w != NULL && atomic_load(&w->started) && !atomic_load(&w->absent) &&
+	       !atomic_load(&w->given_up);
 }
 
 /*
