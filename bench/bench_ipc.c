@@ -17,7 +17,9 @@
  *      wake-ups of a sleeping process a round trip); beside each, the
  *      share of round trips after which both ends had run on one CPU
  *      (sched_getcpu on each side), which decides most of the time of a
- *      wake-up. And the same calls
+ *      wake-up; then all of them again with both ends held on CPU 0, which
+ *      takes the placement out and leaves each mechanism's own cost. And
+ *      the same calls
  *      pipelined, 16 in flight on the one channel (<method>_start /
  *      _finish), in ns per call;
  *  (b) one-way streaming of 64-byte frames (console.print of 32 bytes,
@@ -68,6 +70,7 @@ static uint32_t server_spin = IDL_DEFAULT_SPIN;
 static uint32_t many_client_spin = 50;       /* clients outnumber the cores */
 static uint32_t yields = IDL_DEFAULT_YIELDS; /* every waiter's, after its spins */
 static bool pin;         /* --pin: the bench and its clients on CPU 0, peers on CPU 1 */
+static bool together;    /* (a)'s held placement: the bench and its peers all on CPU 0 */
 static const char *only; /* --only a|b|c|idle: one part of the run */
 static bool huge_pages;  /* the next server puts its channels in huge pages */
 static bool time_passes; /* the next server measures its busy time: only (c) reads it */
@@ -78,12 +81,29 @@ static uint32_t rings_of_channels(void)
 	return ring_bytes != 0 ? ring_bytes : IDL_LINUX_DEFAULT_RING_BYTES;
 }
 
+/* Where a process of the bench goes: cpu under --pin, CPU 0 while (a)
+ * holds both ends together, anywhere otherwise. */
 static void pin_to(int cpu)
 {
 	cpu_set_t set;
 	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pin && sched_setaffinity(0, sizeof(set), &set) != 0)
+	CPU_SET(together ? 0 : cpu, &set);
+	if ((pin || together) && sched_setaffinity(0, sizeof(set), &set) != 0)
+		perror("bench_ipc: sched_setaffinity");
+}
+
+/* (a)'s held placement, on or off: the bench itself on CPU 0, and the
+ * peers it starts meanwhile follow (pin_to); off gives back the CPUs the
+ * bench had. */
+static void hold_together(bool on)
+{
+	static cpu_set_t before;
+	if (on && sched_getaffinity(0, sizeof(before), &before) != 0)
+		CPU_ZERO(&before);
+	together = on;
+	if (on)
+		pin_to(0);
+	else if (CPU_COUNT(&before) > 0 && sched_setaffinity(0, sizeof(before), &before) != 0)
 		perror("bench_ipc: sched_setaffinity");
 }
 
@@ -913,6 +933,33 @@ static void print_asleep(const char *name, double *ns, double *one_cpu)
 	printf("    %-28s%8.0f   (%.0f%%)\n", name, median(ns, runs), 100 * median(one_cpu, runs));
 }
 
+/* (a)'s asleep round trips again with both ends held on one CPU, ns: the
+ * scheduler's placement, which moves the unheld figures most, taken out, so
+ * that what is left is each mechanism's own cost. */
+typedef struct asleep_held {
+	double channel[MAX_RUNS], pipes[MAX_RUNS], socks[MAX_RUNS], ring[MAX_RUNS], floor[MAX_RUNS];
+} asleep_held;
+
+static void print_held(asleep_held *h)
+{
+	ratio sock = ratios(h->channel, h->socks, runs), pipe = ratios(h->channel, h->pipes, runs);
+	ratio fl = ratios(h->channel, h->floor, runs);
+	printf("  asleep as above, both ends held on CPU 0 (sched_setaffinity), so that every\n"
+	       "  wake-up is on the sleeper's own CPU\n");
+	printf("    channel                     %8.0f\n", median(h->channel, runs));
+	printf("    pipe pair                   %8.0f\n", median(h->pipes, runs));
+	printf("    socketpair SOCK_SEQPACKET   %8.0f\n", median(h->socks, runs));
+	if (have_uring)
+		printf("    io_uring MSG_RING, waiting  %8.0f\n", median(h->ring, runs));
+	printf("    floor: one futex word       %8.0f\n", median(h->floor, runs));
+	printf("    channel / socketpair: %.2f (runs %.2f-%.2f; target <= 0.8 in the worst run: "
+	       "%s)\n",
+	       sock.median, sock.lo, sock.hi, verdict(sock.hi <= 0.8));
+	printf("    channel / pipe pair: %.2f (runs %.2f-%.2f; target < 1 in the worst run: %s)\n",
+	       pipe.median, pipe.lo, pipe.hi, verdict(pipe.hi < 1));
+	printf("    channel / floor: %.2f (runs %.2f-%.2f)\n", fl.median, fl.lo, fl.hi);
+}
+
 /* (a) Round trips, interleaved so that a slow spell hits all alike. */
 static void part_round_trip(void)
 {
@@ -922,6 +969,8 @@ static void part_round_trip(void)
 	    sleepy_one_cpu[MAX_RUNS], floors_one_cpu[MAX_RUNS], pipes_one_cpu[MAX_RUNS],
 	    socks_one_cpu[MAX_RUNS], ring_one_cpu[MAX_RUNS];
 	bench_uring_wait spinning = {IDL_DEFAULT_SPIN, pin_peer}, asleep = {0, pin_peer};
+	asleep_held held;
+	double ignored;
 	for (int r = 0; r < runs; r++) {
 		chan[r] = channel_round_trip(client_spin, server_spin, 200000, &chan_cpu[r], NULL);
 		floors[r] = floor_round_trip(200000, false, NULL);
@@ -934,6 +983,13 @@ static void part_round_trip(void)
 		ring_asleep[r] =
 		    have_uring ? bench_uring_round_trip(20000, asleep, &ring_one_cpu[r]) : 0;
 		floors_asleep[r] = floor_round_trip(20000, true, &floors_one_cpu[r]);
+		hold_together(true);
+		held.channel[r] = channel_round_trip(0, 0, 20000, NULL, NULL);
+		held.pipes[r] = stream_round_trip(false, 20000, &ignored);
+		held.socks[r] = stream_round_trip(true, 20000, &ignored);
+		held.ring[r] = have_uring ? bench_uring_round_trip(20000, asleep, &ignored) : 0;
+		held.floor[r] = floor_round_trip(20000, true, &ignored);
+		hold_together(false);
 	}
 	/* Before the medians below, which sort in place. */
 	int worst = worst_run(chan, floors, runs);
@@ -986,6 +1042,7 @@ static void part_round_trip(void)
 		       sleep_ring.lo, sleep_ring.hi);
 	printf("    channel / floor: %.2f (runs %.2f-%.2f)\n", sleep_floor.median, sleep_floor.lo,
 	       sleep_floor.hi);
+	print_held(&held);
 	printf("  busy channel / asleep socketpair: %.3f (runs %.3f-%.3f; issue 3's target <= 0.5: "
 	       "%s)\n",
 	       issue3.median, issue3.lo, issue3.hi, verdict(issue3.median <= 0.5));
