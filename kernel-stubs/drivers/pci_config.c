@@ -90,6 +90,11 @@ static void read_function(struct pci_function *f)
 	f->interrupt_pin = (uint8_t)pci_config_read(bus, dev, fn, PCI_CFG_INTERRUPT_PIN, 1);
 	if ((f->header_type & 0x7f) != 0)
 		return; /* bridges: their BARs are not for drivers */
+	/* The chipset's functions: the kernel refuses writes to them, so a
+	 * sizing write would read back the BAR itself as its mask and give a
+	 * made-up size; and no driver may claim them (pci_server.c). */
+	if (IDLK_PCI_CHIPSET_CLASS(f->base_class))
+		return;
 	f->subsystem_vendor_id =
 	    (uint16_t)pci_config_read(bus, dev, fn, PCI_CFG_SUBSYSTEM_VENDOR, 2);
 	f->subsystem_id = (uint16_t)pci_config_read(bus, dev, fn, PCI_CFG_SUBSYSTEM_ID, 2);
