@@ -276,9 +276,10 @@ static void claim_c_own(checker *s)
 	    "reinterpret_cast", "requires", "static_assert", "static_cast", "template",  "this",
 	    "thread_local",     "throw",    "try",           "typeid",      "typename",  "using",
 	    "virtual",          "xor",      "xor_eq"};
-	/* Macros of headers that idl_wire.h pulls in besides its own: gcc's
-	 * <emmintrin.h> includes <stdlib.h> (through <mm_malloc.h>), even when
-	 * freestanding; and the names gcc and clang predefine in their default
+	/* Macros of <stdlib.h>, which idl_wire.h does not include but nearly
+	 * every hosted program does before the generated headers (and which
+	 * gcc's <emmintrin.h> pulled in, even freestanding, until idl_wire.h
+	 * stopped including it); and the names gcc and clang predefine in their default
 	 * (GNU) modes for the targets a kernel is built for: Linux and other
 	 * Unix toolchains, 32-bit x86, MIPS, SPARC and Solaris, 32-bit
 	 * PowerPC, m68k (by CPU), VAX and MinGW. (`clang --target=T -std=gnu11

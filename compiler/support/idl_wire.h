@@ -81,11 +81,11 @@ extern "C" {
 
 /* String checks compare 16 bytes at a time where SSE2 is there (every
  * x86-64 target but a kernel built without vector registers); elsewhere, a
- * word at a time. IDL_NO_SIMD turns it off. <emmintrin.h> needs no C
- * library in a freestanding build. */
-#if defined(__SSE2__) && !defined(IDL_NO_SIMD)
+ * word at a time. IDL_NO_SIMD turns it off. They use gcc's and clang's
+ * vector extension and one builtin, not <emmintrin.h>: gcc's includes
+ * <stdlib.h> (for _mm_malloc) even in a freestanding build. */
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(IDL_NO_SIMD)
 #define IDL_SIMD_SSE2 1
-#include <emmintrin.h>
 #endif
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -701,18 +701,29 @@ IDL_INLINE bool idl_block_has_nul(const uint8_t *text, uint32_t size)
 }
 
 #if defined(IDL_SIMD_SSE2)
+/* 16 bytes in one SSE2 register. */
+typedef char idl_bytes16 __attribute__((vector_size(16)));
+
 /* One bit per byte of 16 (or of 8, the upper half then counting as zero):
- * set where the byte is zero. */
+ * set where the byte is zero. The compare sets a zero byte's lane to all
+ * ones (PCMPEQB) and PMOVMSKB gathers each lane's top bit. */
+IDL_INLINE uint32_t idl_zero_lanes(idl_bytes16 v)
+{
+	return (uint32_t)__builtin_ia32_pmovmskb128((idl_bytes16)(v == 0));
+}
+
 IDL_INLINE uint32_t idl_zero_mask16(const uint8_t *p)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	idl_bytes16 v;
+	IDL_MEMCPY(&v, p, sizeof(v));
+	return idl_zero_lanes(v);
 }
 
 IDL_INLINE uint32_t idl_zero_mask8(const uint8_t *p)
 {
-	__m128i v = _mm_loadl_epi64((const __m128i *)(const void *)p);
-	return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+	idl_bytes16 v = {0};
+	IDL_MEMCPY(&v, p, 8);
+	return idl_zero_lanes(v);
 }
 #endif
 

@@ -8,15 +8,18 @@ set -eu
 root=$1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-flags="-std=c11 -Wall -Wextra -Wpedantic -Werror -ffreestanding -fno-builtin -nostdlib -O2"
+flags="-std=c11 -Wall -Wextra -Wpedantic -Werror -ffreestanding -fno-builtin -nostdlib -nostdinc -O2"
 inc="-I $root/kernel-stubs/net -I $root/kernel-stubs/include"
 n=0
 for cc in gcc clang "clang --target=x86_64-unknown-elf -mgeneral-regs-only -mno-red-zone"; do
 	n=$((n + 1))
 	mkdir "$out/$n"
+	# No include directory but the compiler's own: nothing from a C library.
+	# shellcheck disable=SC2086
+	own="-isystem $($cc -print-file-name=include)"
 	for f in "$root"/kernel-stubs/net/*.c; do
 		# shellcheck disable=SC2086
-		$cc $flags $inc -c "$f" -o "$out/$n/$(basename "$f" .c).o"
+		$cc $flags $own $inc -c "$f" -o "$out/$n/$(basename "$f" .c).o"
 	done
 done
 # The last build is the kernel's: link it into one object and see what it needs.

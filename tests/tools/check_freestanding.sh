@@ -9,8 +9,11 @@ trap 'rm -rf "$out"' EXIT
 "$idlc" -I "$root/idl" "$root"/idl/*.idl -o "$out"
 for cc in gcc clang; do
 	command -v "$cc" >/dev/null || { echo "$cc missing" >&2; exit 1; }
+	# No include directory but the compiler's own: nothing from a C library.
+	own=$("$cc" -print-file-name=include)
 	for f in "$out"/*.c; do
 		"$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror -ffreestanding -fno-builtin -nostdlib \
+			-nostdinc -isystem "$own" \
 			-O2 -c "$f" -o "$out/$(basename "$f" .c).$cc.o"
 	done
 done
