@@ -33,6 +33,14 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 	return __builtin_mul_overflow(a, b, &r) || r > ((uint64_t)1 << 62) ? (uint64_t)1 << 62 : r;
 }
 
+/* Adds sizes with the same ceiling: a struct of four fields of 2^62 bytes
+ * each must stay far above every limit, not wrap to 0. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return __builtin_add_overflow(a, b, &r) || r > ((uint64_t)1 << 62) ? (uint64_t)1 << 62 : r;
+}
+
 static uint32_t clamp_u32(uint64_t n)
 {
 	return n > 0xffffffffu ? 0xffffffffu : (uint32_t)n;
@@ -113,8 +121,8 @@ static void shape_type(layout *l, type *t)
 		s->needs_check = true;
 		s->has_handles = e->has_handles;
 		s->open_ool = e->open_ool;
-		s->max_ool = align_up(mul_sat(t->count, e->size), WIRE_ALIGN) +
-		             mul_sat(t->count, e->max_ool);
+		s->max_ool = add_sat(align_up(mul_sat(t->count, e->size), WIRE_ALIGN),
+		                     mul_sat(t->count, e->max_ool));
 		s->max_handles = clamp_u32(mul_sat(t->count, e->max_handles));
 		break;
 	}
@@ -269,8 +277,8 @@ static void lay_out_struct(layout *l, decl *d)
 		m->offset = (uint32_t)at;
 		if (f->align > align)
 			align = f->align;
-		s->max_ool += f->max_ool;
-		s->max_handles += f->max_handles;
+		s->max_ool = add_sat(s->max_ool, f->max_ool);
+		s->max_handles = clamp_u32((uint64_t)s->max_handles + f->max_handles);
 		s->has_ool |= f->has_ool;
 		s->has_handles |= f->has_handles;
 		s->open_ool |= f->open_ool;
