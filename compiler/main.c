@@ -272,12 +272,15 @@ static bool writes_c(const options *o, const compilation *c, const file *f)
 	return !o->per_file || is_root(c, f);
 }
 
-/* Two inputs named alike (a/fs.idl, b/fs.idl) would write the same files:
- * an error in the input, reported before anything is written. */
+/* Two inputs named alike (a/fs.idl, b/fs.idl) would write the same files,
+ * and two whose names differ only where the include guard cannot tell
+ * (a-b.idl, a_b.idl; Fs.idl, fs.idl) would each hide the other's header:
+ * errors in the input, reported before anything is written. */
 static bool names_collide(const options *o, compilation *c)
 {
-	strmap written;
+	strmap written, guards;
 	strmap_init(&written, &c->arena);
+	strmap_init(&guards, &c->arena);
 	bool collide = false;
 	for (file *f = c->files; f != NULL; f = f->next) {
 		if (!writes_c(o, c, f))
@@ -298,9 +301,43 @@ static bool names_collide(const options *o, compilation *c)
 			           "'%s' and '%s' would both write '%s.h'", had->path, f->path,
 			           f->basename);
 			collide = true;
+			continue;
+		}
+		const char *guard = gen_guard(&c->arena, f);
+		had = strmap_put(&guards, guard, f);
+		if (had != f) {
+			diag_error(&c->diag, "output-clash", NOWHERE,
+			           "'%s.h' and '%s.h' would both have the include guard %s; rename "
+			           "one of '%s' and '%s'",
+			           had->basename, f->basename, guard, had->path, f->path);
+			collide = true;
 		}
 	}
 	return collide;
+}
+
+/* A path with a colon (or a line break) has no spelling in a depfile: make
+ * reads the colon as the end of the targets. Refused before anything is
+ * written, rather than writing a depfile make cannot read. */
+static bool depfile_spells(compilation *c, const char *path)
+{
+	if (strpbrk(path, ":\n\r") == NULL)
+		return true;
+	diag_error(&c->diag, "cannot-write", NOWHERE,
+	           "no depfile can name '%s': make's syntax has no way to write a colon or a "
+	           "line break in a path",
+	           path);
+	return false;
+}
+
+static bool depfile_can_be_written(const options *o, compilation *c)
+{
+	bool ok = depfile_spells(c, o->out_dir);
+	for (file *f = c->files; f != NULL; f = f->next)
+		ok = depfile_spells(c, f->basename) && ok;
+	for (size_t i = 0; i < c->dependency_count; i++)
+		ok = depfile_spells(c, c->dependencies[i]) && ok;
+	return ok;
 }
 
 static bool write_depfile(const options *o, compilation *c)
@@ -422,10 +459,14 @@ static int run(const options *o, compilation *c)
 		return unreadable ? 2 : 1;
 	if (unreadable)
 		return 2;
-	if (o->check_only)
-		return 0;
+	/* What would be written is checked under --check too: it is part of
+	 * whether the input is good. */
 	if (names_collide(o, c))
 		return 1;
+	if (o->check_only)
+		return 0;
+	if (o->depfile != NULL && !depfile_can_be_written(o, c))
+		return 2;
 	if (!make_directory(c, o->out_dir))
 		return 2;
 	/* C for every file of the compilation: the named ones and what they

@@ -75,6 +75,44 @@ grep -q "output-clash" "$work/log" || {
 	fail=1
 }
 
+# --check answers for what would be written too: the same two clashing
+# inputs are an input error there as well.
+expect_status 1 "clashing outputs under --check" "$idlc" --check "$work/a/fs.idl" "$work/b/fs.idl"
+
+# Two imports whose names differ only where the include guard cannot tell:
+# each header would hide the other's.
+mkdir -p "$work/g"
+printf 'package a;\nstruct A {\n    x: u32;\n}\n' > "$work/g/a-b.idl"
+printf 'package b;\nstruct B {\n    y: u32;\n}\n' > "$work/g/a_b.idl"
+printf 'package x;\nimport "a-b.idl";\nimport "a_b.idl";\nstruct X {\n    a: a.A;\n    b: b.B;\n}\n' \
+	> "$work/g/x.idl"
+for check in "" --check; do
+	expect_status 1 "include guards alike $check" "$idlc" $check -o "$work/guards" "$work/g/x.idl"
+	grep -q "would both have the include guard IDLC_A_B_H.*\[output-clash\]" "$work/log" || {
+		echo "FAIL include guards alike $check: no output-clash"
+		fail=1
+	}
+done
+[ ! -e "$work/guards" ] || {
+	echo "FAIL include guards alike: output was written"
+	fail=1
+}
+
+# A path with a colon has no spelling in a depfile: status 2, nothing
+# written, rather than a depfile make cannot read.
+mkdir -p "$work/co:lon"
+cp "$work/a/fs.idl" "$work/co:lon/fs.idl"
+expect_status 2 "a depfile for a path with a colon" \
+	"$idlc" -o "$work/colon" --depfile "$work/colon.d" "$work/co:lon/fs.idl"
+grep -q "no depfile can name.*\[cannot-write\]" "$work/log" || {
+	echo "FAIL a depfile for a path with a colon: no cannot-write"
+	fail=1
+}
+[ ! -e "$work/colon" ] && [ ! -e "$work/colon.d" ] || {
+	echo "FAIL a depfile for a path with a colon: something was written"
+	fail=1
+}
+
 # -o creates the parents it needs.
 expect_status 0 "-o with missing parents" "$idlc" -o "$work/deep/er/out" "$work/a/fs.idl"
 [ -f "$work/deep/er/out/fs.h" ] || {
