@@ -287,6 +287,11 @@ static void claim_c_own(checker *s)
 	 * headers.) */
 	static const char *const stdlib_macros[] = {"EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
 	                                            "MB_CUR_MAX"};
+	/* And the names of <stdlib.h> that a generated name could be: those
+	 * with an underscore, as every generated name has one after its
+	 * package (package quick, struct Exit: quick_exit). */
+	static const char *const stdlib_names[] = {"div_t",         "ldiv_t",        "lldiv_t",
+	                                           "aligned_alloc", "at_quick_exit", "quick_exit"};
 	static const char *const gnu_predefined[] = {
 	    "linux",   "unix",    "i386",    "mips", "MIPSEB",  "MIPSEL",  "sparc",
 	    "sun",     "PPC",     "powerpc", "m68k", "mc68000", "mc68010", "mc68020",
@@ -298,6 +303,7 @@ static void claim_c_own(checker *s)
 	claim_all(s, least_fast_limits, COUNT(least_fast_limits), library, (loc){0});
 	claim_all(s, other_macros, COUNT(other_macros), library, (loc){0});
 	claim_all(s, stdlib_macros, COUNT(stdlib_macros), library, (loc){0});
+	claim_all(s, stdlib_names, COUNT(stdlib_names), library, (loc){0});
 	claim_all(s, gnu_predefined, COUNT(gnu_predefined),
 	          "the GNU mode of gcc or clang (a predefined macro)", (loc){0});
 	claim_all(s, cpp_keywords, COUNT(cpp_keywords), "C++", (loc){0});
