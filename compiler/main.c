@@ -392,6 +392,8 @@ static int run_compat(const options *o, compilation *now)
 	int status = 1;
 	if (ends_with(o->compat_with, ".json")) {
 		old_ok = ir_load(&before, o->compat_with);
+		if (!old_ok && access(o->compat_with, R_OK) != 0)
+			status = 2; /* OLD cannot be read, as for an OLD.idl */
 	} else if (load_root(&before, o->compat_with) == NULL) {
 		old_ok = false;
 		status = 2; /* OLD cannot be read */

@@ -62,6 +62,8 @@ expect_status 2 "a named file that does not exist" "$idlc" "$work/none.idl"
 expect_status 2 "a directory named as input" "$idlc" "$work/a"
 expect_status 2 "--compat-with a file that does not exist" \
 	"$idlc" --compat-with="$work/none.idl" "$work/a/fs.idl"
+expect_status 2 "--compat-with a JSON file that does not exist" \
+	"$idlc" --compat-with="$work/none.json" "$work/a/fs.idl"
 expect_status 2 "--emit with an empty list" "$idlc" --emit= "$work/a/fs.idl"
 expect_status 2 "--compat-with without a value" "$idlc" --compat-with= "$work/a/fs.idl"
 printf 'package c;\nimport "none.idl";\n' > "$work/a/imports_none.idl"
