@@ -50,7 +50,11 @@ function(idlc_generate target)
   endforeach()
   foreach(idl IN LISTS ARG_FILES)
     get_filename_component(idl_path ${idl} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
-    get_filename_component(name ${idl} NAME_WE)
+    # The name idlc gives the outputs: the file's name less a final ".idl"
+    # (base_name in compiler/load.c), so fs.v2.idl writes fs.v2.h; NAME_WE
+    # would cut at the first dot and expect fs.h.
+    get_filename_component(name ${idl} NAME)
+    string(REGEX REPLACE "(.)\\.idl$" "\\1" name "${name}")
     # FILES takes every word up to the next keyword, so a misspelt keyword
     # (IMPORT_DIR) would land here: refuse what is no .idl file now.
     if(NOT idl MATCHES "\\.idl$")

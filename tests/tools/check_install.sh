@@ -175,4 +175,44 @@ mistake "two files of one name" "would both" \
 	"idlc_generate(m FILES idl/common.idl other/common.idl)"
 mistake "a call from another directory" "call it in" "sub:idlc_generate(m FILES ../idl/common.idl)"
 echo "ok: idlc_generate's mistakes are told at configure time"
+# consumer DIR WHAT: configures and builds the project in DIR (which the
+# caller wrote) with Ninja against the prefix, as a user of idlc_generate.
+consumer() {
+	cmake -S "$1" -B "$1/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" >"$1.log" 2>&1 &&
+		cmake --build "$1/build" >>"$1.log" 2>&1 || {
+		cat "$1.log"
+		fail "$2"
+	}
+}
+# Dotted names: idlc strips only a final .idl (common.v2.idl gives
+# common.v2.h), so idlc_generate must expect those outputs, and a.x.idl and
+# a.y.idl are two names, not one.
+d="$tmp/dotted"
+mkdir -p "$d/idl"
+cp "$src/examples/greeter/idl/common.idl" "$d/idl/common.v2.idl"
+sed 's/^package common;/package ax;/' "$src/examples/greeter/idl/common.idl" >"$d/idl/a.x.idl"
+sed 's/^package common;/package ay;/' "$src/examples/greeter/idl/common.idl" >"$d/idl/a.y.idl"
+cat >"$d/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(dotted C)
+find_package(idlc CONFIG REQUIRED)
+add_executable(dotted main.c)
+idlc_generate(dotted FILES idl/common.v2.idl idl/a.x.idl idl/a.y.idl)
+CMAKE
+cat >"$d/main.c" <<'C'
+#include "a.x.h"
+#include "a.y.h"
+#include "common.v2.h"
+#include <stdio.h>
+int main(void)
+{
+	/* Something of each file's generated code. */
+	printf("%s %s %s\n", common_error_name(COMMON_ERROR_TOO_MANY), ax_error_name(AX_ERROR_TOO_MANY),
+	       ay_error_name(AY_ERROR_EMPTY_NAME));
+	return 0;
+}
+C
+consumer "$d" "idlc_generate with dotted names (common.v2.idl, a.x.idl and a.y.idl)"
+[ "$("$d/build/dotted")" = "TOO_MANY TOO_MANY EMPTY_NAME" ] || fail "the program of dotted names"
+echo "ok: idlc_generate takes names with dots as idlc does"
 echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"
