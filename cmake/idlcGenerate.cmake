@@ -76,6 +76,15 @@ function(idlc_generate target)
     set_property(TARGET ${target} PROPERTY IDLC_GENERATED_${name} ${idl_path})
     set(header ${out_dir}/${name}.h)
     set(source ${out_dir}/${name}.c)
+    # idlc's depfile names files by absolute path. Ninja takes it only as
+    # CMP0116 NEW makes it (paths relative to the build directory); under
+    # the caller's own policy, OLD before cmake_minimum_required 3.20, Ninja
+    # finds no match and runs idlc and the compiler again on every build.
+    # add_custom_command records the policy, so set it for this call alone.
+    cmake_policy(PUSH)
+    if(POLICY CMP0116)
+      cmake_policy(SET CMP0116 NEW)
+    endif()
     add_custom_command(
       OUTPUT ${header} ${source}
       COMMAND idlc::idlc --per-file --emit=header,source ${import_flags} -o ${out_dir}
@@ -84,6 +93,7 @@ function(idlc_generate target)
       DEPFILE ${out_dir}/${name}.d
       COMMENT "idlc: ${idl}"
       VERBATIM)
+    cmake_policy(POP)
     target_sources(${target} PRIVATE ${source} ${header})
   endforeach()
   target_include_directories(${target} PUBLIC ${out_dir})

@@ -215,4 +215,25 @@ C
 consumer "$d" "idlc_generate with dotted names (common.v2.idl, a.x.idl and a.y.idl)"
 [ "$("$d/build/dotted")" = "TOO_MANY TOO_MANY EMPTY_NAME" ] || fail "the program of dotted names"
 echo "ok: idlc_generate takes names with dots as idlc does"
+# A project whose cmake_minimum_required predates CMake 3.20 has policy
+# CMP0116 unset (OLD), under which Ninja took idlc's depfile as it is and,
+# finding absolute paths in it, ran idlc and the compiler again on every
+# build: a second build must have nothing to do.
+d="$tmp/old-policy"
+mkdir -p "$d"
+cp -r "$src/examples/greeter/idl" "$d/idl"
+cat >"$d/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.13)
+project(old_policy C)
+find_package(idlc CONFIG REQUIRED)
+add_library(old_policy STATIC)
+idlc_generate(old_policy FILES idl/common.idl idl/greeter.idl IMPORT_DIRS idl)
+CMAKE
+consumer "$d" "idlc_generate in a project at cmake_minimum_required(VERSION 3.13)"
+cmake --build "$d/build" >"$d.log" 2>&1 || fail "building again at VERSION 3.13"
+grep -q "ninja: no work to do" "$d.log" || {
+	cat "$d.log"
+	fail "at cmake_minimum_required(VERSION 3.13) with Ninja, a second build did work again"
+}
+echo "ok: a second build has nothing to do whatever the project's CMP0116"
 echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"
