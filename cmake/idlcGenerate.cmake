@@ -97,5 +97,10 @@ function(idlc_generate target)
     target_sources(${target} PRIVATE ${source} ${header})
   endforeach()
   target_include_directories(${target} PUBLIC ${out_dir})
-  target_link_libraries(${target} PUBLIC idlc::wire)
+  # What target_link_libraries(PUBLIC idlc::wire) would do, without calling
+  # it: CMake refuses its keyword signature on a target that has used the
+  # plain one (target_link_libraries(t lib)), and the plain one on a target
+  # that has used a keyword, so either call would break one of the styles.
+  set_property(TARGET ${target} APPEND PROPERTY LINK_LIBRARIES idlc::wire)
+  set_property(TARGET ${target} APPEND PROPERTY INTERFACE_LINK_LIBRARIES idlc::wire)
 endfunction()

@@ -236,4 +236,32 @@ grep -q "ninja: no work to do" "$d.log" || {
 	fail "at cmake_minimum_required(VERSION 3.13) with Ninja, a second build did work again"
 }
 echo "ok: a second build has nothing to do whatever the project's CMP0116"
+# A project that links with target_link_libraries' plain signature (no
+# PRIVATE or PUBLIC), before idlc_generate and after it: CMake refuses the
+# two signatures on one target, so idlc_generate must use neither.
+d="$tmp/plain"
+mkdir -p "$d"
+cp -r "$src/examples/greeter/idl" "$d/idl"
+cat >"$d/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(plain C)
+find_package(idlc CONFIG REQUIRED)
+add_executable(before main.c)
+target_link_libraries(before idlc::runtime)
+idlc_generate(before FILES idl/common.idl)
+add_executable(after main.c)
+idlc_generate(after FILES idl/common.idl)
+target_link_libraries(after idlc::runtime)
+CMAKE
+cat >"$d/main.c" <<'C'
+#include "common.h"
+#include <idl/linux.h>
+int main(void)
+{
+	return idl_linux_handle_kind(-1) == IDL_KIND_ANY && common_error_name(COMMON_ERROR_TOO_MANY) ? 0 : 1;
+}
+C
+consumer "$d" "idlc_generate on targets linked with target_link_libraries' plain signature"
+"$d/build/before" && "$d/build/after" || fail "the programs linked with the plain signature"
+echo "ok: idlc_generate works beside target_link_libraries' plain signature"
 echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"
