@@ -264,4 +264,34 @@ C
 consumer "$d" "idlc_generate on targets linked with target_link_libraries' plain signature"
 "$d/build/before" && "$d/build/after" || fail "the programs linked with the plain signature"
 echo "ok: idlc_generate works beside target_link_libraries' plain signature"
+# The CMake of the README and of the man page, verbatim, for a description
+# that imports another: README's idl/my.idl imports idl/types.idl, the man
+# page's idl/fs.idl imports idl/sys.idl.
+d="$tmp/readme"
+mkdir -p "$d/idl"
+printf 'package types;\nenum Color : u8 { RED = 1; }\n' >"$d/idl/types.idl"
+printf 'package my;\nimport "types.idl";\nstruct Pixel { color: types.Color; }\n' >"$d/idl/my.idl"
+printf '#include "my.h"\nint main(void) { return types_color_name(TYPES_COLOR_RED) ? 0 : 1; }\n' \
+	>"$d/server.c"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(readme C)\n' >"$d/CMakeLists.txt"
+awk '/^## Use idlc in your project/ { section = 1 }
+	section && /^```cmake/ { inside = 1; next }
+	inside && /^```/ { exit }
+	inside' "$src/README.md" >>"$d/CMakeLists.txt"
+grep -q idlc_generate "$d/CMakeLists.txt" || fail "no idlc_generate in the README's CMake"
+consumer "$d" "the README's CMake, for a description that imports another"
+"$d/build/myserver" || fail "the README's program"
+d="$tmp/man"
+mkdir -p "$d/idl"
+cp "$src/idl/fs.idl" "$src/idl/sys.idl" "$d/idl/"
+printf '#include "fs.h"\nint main(void) { return 0; }\n' >"$d/server.c"
+printf 'cmake_minimum_required(VERSION 3.20)\nproject(man C)\n' >"$d/CMakeLists.txt"
+printf 'find_package(idlc CONFIG REQUIRED)\nadd_executable(myserver server.c)\n' >>"$d/CMakeLists.txt"
+awk '/^From CMake/ { section = 1 }
+	section && /^\.nf/ { inside = 1; next }
+	inside && /^\.fi/ { exit }
+	inside' "$src/compiler/idlc.1" >>"$d/CMakeLists.txt"
+grep -q idlc_generate "$d/CMakeLists.txt" || fail "no idlc_generate in the man page's example"
+consumer "$d" "the man page's idlc_generate, for fs.idl, which imports sys.idl"
+echo "ok: the README's and the man page's CMake build a description that imports another"
 echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"
