@@ -342,7 +342,22 @@ IDL_STATIC_ASSERT(sizeof(idl_string) == 16, "string reference layout");
 IDL_STATIC_ASSERT(sizeof(idl_bytes) == 16, "bytes reference layout");
 
 /* Builds an idl_string from a C string literal, for encoder input. */
+#ifdef __cplusplus
+/*
+ * C++ has no compound literals, and designated initializers only from
+ * C++20: from C++11 on, a function builds the value instead.
+ */
+IDL_INLINE idl_string idl_string_from_literal(const char *s, size_t size)
+{
+	idl_string r = idl_string();
+	r.size = static_cast<uint32_t>(size);
+	r.data = s;
+	return r;
+}
+#define IDL_STRING_LITERAL(s) idl_string_from_literal((s), sizeof(s) - 1)
+#else
 #define IDL_STRING_LITERAL(s) ((idl_string){.size = sizeof(s) - 1, .data = (s)})
+#endif
 
 /*
  * Copies n bytes, n known only at run time. A compiler that can bound n

@@ -1,9 +1,10 @@
-// test_generated_cxx.cpp: a C++17 program that includes idlc's generated
-// headers and links the generated C: the headers declare everything
-// extern "C", and their static assertions and inline helpers are ones
-// C++ accepts. It encodes and decodes through the C code and uses the
-// generated name and format helpers, so a mangled name or a layout that
-// C++ sees differently fails here, at compile, link or run time.
+// test_generated_cxx.cpp: a C++ program (built as C++17 and as C++11)
+// that includes idlc's generated headers and links the generated C: the
+// headers declare everything extern "C", and their static assertions and
+// inline helpers are ones C++ accepts. It encodes and decodes through the C
+// code and uses the generated name and format helpers, so a mangled name or
+// a layout that C++ sees differently fails here, at compile, link or run
+// time.
 #include "fs.h"
 #include "net.h"
 #include "sys.h"
@@ -55,6 +56,14 @@ int main()
 	check(std::strcmp(idl_error_name(err), idl_error_name(IDL_E_PADDING)) != 0 &&
 	          std::strcmp(idl_error_name(err), "unknown error") != 0,
 	      "idl_error_name names the code");
+
+	// IDL_STRING_LITERAL, as the README's example uses it: C++ has no
+	// compound literals, nor designated initializers before C++20.
+	fs_file_open_request lit{};
+	lit.path = IDL_STRING_LITERAL("/etc/motd");
+	check(lit.path.size == 9 && lit.path.reserved == 0 &&
+	          std::strcmp(lit.path.data, "/etc/motd") == 0,
+	      "IDL_STRING_LITERAL");
 
 	// Names and formats of values.
 	check(std::strcmp(sys_errno_name(SYS_ERRNO_NOT_FOUND), "NOT_FOUND") == 0, "enum names");
