@@ -294,4 +294,12 @@ awk '/^From CMake/ { section = 1 }
 grep -q idlc_generate "$d/CMakeLists.txt" || fail "no idlc_generate in the man page's example"
 consumer "$d" "the man page's idlc_generate, for fs.idl, which imports sys.idl"
 echo "ok: the README's and the man page's CMake build a description that imports another"
+# The README's pkg-config command, with its prefix made this one: it must
+# find the package without a PKG_CONFIG_PATH of the caller's.
+cmd=$(sed -n 's/.*`\([^`]*pkg-config --cflags --libs idlc-runtime\)`.*/\1/p' "$src/README.md" |
+	sed "s|\\\$HOME/idlc|$tmp/prefix|g; s|~/idlc|$tmp/prefix|g")
+[ -n "$cmd" ] || fail "no pkg-config command in the README"
+flags=$(env -u PKG_CONFIG_PATH sh -c "$cmd") || fail "the README's '$cmd'"
+case $flags in *-lidl_runtime*) ;; *) fail "the README's '$cmd' gave '$flags'" ;; esac
+echo "ok: the README's pkg-config command finds the package"
 echo "PASS: installed, found with find_package and pkg-config, example and a C++ program built and run"
