@@ -5,7 +5,10 @@
 # and client, and checks the greetings; then edits the imported description
 # (in a copy) and checks that the build regenerates what depends on it;
 # then builds a program with pkg-config's flags alone, and a C++17 program
-# with find_package.
+# with find_package; then idlc_generate's mistakes, and small projects of
+# its users: dotted names, a project at cmake_minimum_required 3.13 (a
+# second build has nothing to do), target_link_libraries' plain signature,
+# and the README's and the man page's examples verbatim.
 #
 #   check_install.sh BUILD_DIR SOURCE_DIR
 set -u
