@@ -81,7 +81,7 @@ static void usage(FILE *out)
 	        "                     named *.json); exit 1 if the wire breaks\n"
 	        "  -Werror            treat warnings as errors\n"
 	        "  --version          print the version\n"
-	        "  --help             print this help\n");
+	        "  --help, -h         print this help\n");
 }
 
 /* A problem with the command line or the file system: no source location. */
