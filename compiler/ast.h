@@ -95,6 +95,11 @@ typedef struct expr {
 /* The most [N] suffixes one type takes (u8[2][3] has 2). */
 #define MAX_ARRAY_DIMENSIONS 32u
 
+/* How deep sema lets constant expressions evaluate (operands, and
+ * constants named by constants), which fits the default 8 MiB stack with
+ * room to spare, sanitizers included; no real description comes near. */
+#define MAX_NESTING_DEPTH 4096u
+
 typedef struct type {
 	type_kind kind;
 	loc loc;

@@ -33,6 +33,9 @@ typedef struct sema {
 	decl *cycle_start;      /* while a recursive type's path is being reported */
 	cycle_step *cycle_path; /* one step per struct or union of the compilation at most */
 	size_t cycle_length;
+	unsigned eval_depth; /* evaluations under way, to stop at MAX_NESTING_DEPTH */
+	bool eval_too_deep;  /* the current evaluation stopped there */
+	bool eval_deep_reported;
 } sema;
 
 /* ---- names ---- */
@@ -153,9 +156,39 @@ static bool in_range(idl_int v)
 	return v >= VALUE_MIN && v <= VALUE_MAX;
 }
 
-/* Evaluates e in file f. Values range over i64 and u64 together; anything
- * outside is an overflow. */
+static bool eval_node(sema *s, file *f, expr *e, idl_int *out);
+
+/*
+ * Evaluates e in file f. Values range over i64 and u64 together; anything
+ * outside is an overflow. The parser bounds how deep parentheses nest, but
+ * not a long sum (1+1+...+1 is a left-deep tree) nor constants each named
+ * by the next: evaluation stops MAX_NESTING_DEPTH deep, and the outermost
+ * call reports it where it started.
+ */
 static bool eval(sema *s, file *f, expr *e, idl_int *out)
+{
+	if (s->eval_depth >= MAX_NESTING_DEPTH) {
+		s->eval_too_deep = true;
+		return false;
+	}
+	s->eval_depth++;
+	bool ok = eval_node(s, f, e, out);
+	s->eval_depth--;
+	if (s->eval_depth == 0 && s->eval_too_deep) {
+		s->eval_too_deep = false;
+		/* Once is enough: a chain of constants longer than the limit
+		 * would give one error per stretch of it. */
+		if (!s->eval_deep_reported)
+			diag_error(s->d, "nesting-too-deep", e->loc,
+			           "constant expression nests more than %u deep (operators, and "
+			           "constants defined by constants)",
+			           MAX_NESTING_DEPTH);
+		s->eval_deep_reported = true;
+	}
+	return ok;
+}
+
+static bool eval_node(sema *s, file *f, expr *e, idl_int *out)
 {
 	if (e->evaluated) {
 		*out = e->value;

@@ -26,7 +26,7 @@ printf 'package p;\nconst A: u32 = 1;\n/' > slash_eof.idl
 : > empty.idl
 mkdir -p dir.idl
 
-check() { # check NAME FILE
+check() { # check NAME FILE [CODE]: CODE is the error's code, when given
 	out=$(timeout 20 "$idlc" --check "$2" 2>&1)
 	status=$?
 	case $status in
@@ -43,7 +43,27 @@ check() { # check NAME FILE
 		fail=1
 		return
 	fi
+	if [ $# -ge 3 ] && ! printf '%s\n' "$out" | grep -q "error: .*\[$3\]\$"; then
+		echo "FAIL $1: no [$3] error in output:"
+		printf '%s\n' "$out" | head -c 2000
+		fail=1
+		return
+	fi
 	echo "ok $1 (status $status)"
+}
+
+# check_ok NAME FILE: idlc must accept FILE and write its C.
+check_ok() {
+	mkdir -p "$1.out"
+	out=$(timeout 20 "$idlc" -o "$1.out" "$2" 2>&1)
+	status=$?
+	if [ "$status" -ne 0 ] || [ -n "$out" ]; then
+		echo "FAIL $1: exit status $status (want 0, and no output):"
+		printf '%s\n' "$out" | head -c 2000
+		fail=1
+		return
+	fi
+	echo "ok $1 (accepted)"
 }
 
 check junk junk.idl
@@ -59,6 +79,29 @@ check slash_eof slash_eof.idl
 check empty empty.idl
 check directory dir.idl
 check missing does_not_exist.idl
+
+# Sema evaluates constants recursively, MAX_NESTING_DEPTH (4096) deep at
+# most: a sum of N terms is a left-deep tree N deep, and a constant defined
+# by the next one deeper still. 100,000 terms overflowed the stack.
+deep_sum() { # deep_sum TERMS
+	awk -v n="$1" 'BEGIN { printf "package p;\nconst X: u64 = 1"; for (i = 1; i < n; i++) printf "+1"; print ";" }'
+}
+deep_consts() { # deep_consts COUNT
+	awk -v n="$1" 'BEGIN { print "package p;"; for (i = 0; i < n - 1; i++) printf "const C%d: u32 = C%d;\n", i, i + 1;
+		printf "const C%d: u32 = 1;\n", n - 1 }'
+}
+deep_sum 4096 > sum_limit.idl
+deep_sum 4097 > sum_over.idl
+deep_sum 100000 > sum_long.idl
+deep_consts 4096 > consts_limit.idl
+deep_consts 4097 > consts_over.idl
+deep_consts 100000 > consts_long.idl
+check_ok sum_limit sum_limit.idl
+check sum_over sum_over.idl nesting-too-deep
+check sum_long sum_long.idl nesting-too-deep
+check_ok consts_limit consts_limit.idl
+check consts_over consts_over.idl nesting-too-deep
+check consts_long consts_long.idl nesting-too-deep
 
 # A valid description whose checks nest deep: forty levels of unions, each
 # holding the one below in two variants. idlc judged each type's helpers
