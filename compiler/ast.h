@@ -95,9 +95,11 @@ typedef struct expr {
 /* The most [N] suffixes one type takes (u8[2][3] has 2). */
 #define MAX_ARRAY_DIMENSIONS 32u
 
-/* How deep sema lets constant expressions evaluate (operands, and
- * constants named by constants), which fits the default 8 MiB stack with
- * room to spare, sanitizers included; no real description comes near. */
+/* How deep sema lets types nest (a struct in a struct, a type inside
+ * vector<...>) and constant expressions evaluate (operands, and constants
+ * named by constants). Every pass after sema recurses at most about this
+ * deep, which fits the default 8 MiB stack with room to spare, sanitizers
+ * included; no real description comes near. */
 #define MAX_NESTING_DEPTH 4096u
 
 typedef struct type {
@@ -294,6 +296,9 @@ struct decl {
 	decl_c_names cnames;        /* every other C name the generators write for it */
 	uint32_t protocol_id;       /* interface: derived from "package.Interface" */
 	int visit_state;            /* sema's cycle detection */
+	/* struct, union: the longest chain of types in it, itself included,
+	 * which sema keeps within MAX_NESTING_DEPTH */
+	uint32_t nesting;
 	bool laid_out;
 	wire_shape shape;
 	uint64_t max_frame_bytes; /* interface: the frame limit; message: its maximum size */

@@ -36,6 +36,7 @@ typedef struct sema {
 	unsigned eval_depth; /* evaluations under way, to stop at MAX_NESTING_DEPTH */
 	bool eval_too_deep;  /* the current evaluation stopped there */
 	bool eval_deep_reported;
+	bool nesting_too_deep; /* nest_decl stopped at MAX_NESTING_DEPTH */
 } sema;
 
 /* ---- names ---- */
@@ -1019,42 +1020,69 @@ static void check_message_versions(sema *s, decl *iface, decl *msg)
 	}
 }
 
-/* ---- recursion ---- */
+/* ---- recursion and nesting ---- */
 
-static bool find_cycle(sema *s, decl *d);
+static uint32_t nest_decl(sema *s, decl *d, uint32_t depth);
 
-static bool type_cycle(sema *s, type *t)
+/* Stops a walk that went MAX_NESTING_DEPTH deep; the caller reports it. */
+static uint32_t too_deep(sema *s)
 {
-	if (t == NULL)
-		return false;
-	if (t->kind == TYPE_NAMED)
-		return t->target != NULL && find_cycle(s, t->target);
-	return type_cycle(s, t->element);
+	s->nesting_too_deep = true;
+	return 0;
+}
+
+/* How deep type t nests, itself included, `depth` levels below where the
+ * walk started; 0 when the walk stopped (a recursive type, or too deep). */
+static uint32_t nest_type(sema *s, type *t, uint32_t depth)
+{
+	if (depth >= MAX_NESTING_DEPTH)
+		return too_deep(s);
+	if (t->kind == TYPE_NAMED) {
+		decl *d = t->target;
+		if (d == NULL || (d->kind != DECL_STRUCT && d->kind != DECL_UNION))
+			return 1;
+		return nest_decl(s, d, depth);
+	}
+	if (t->element == NULL)
+		return 1;
+	uint32_t inner = nest_type(s, t->element, depth + 1);
+	return inner != 0 ? inner + 1 : 0;
 }
 
 /*
+ * How deep struct or union d nests: one more than its deepest member's
+ * type. Every later pass that follows types recurses about that deep, so
+ * the walk, whose own depth is the same, stops at MAX_NESTING_DEPTH.
+ *
  * Reports a type that contains itself: it would have no maximum size. The
  * error names the first type of the cycle; a note per field shows the path.
  */
-static bool find_cycle(sema *s, decl *d)
+static uint32_t nest_decl(sema *s, decl *d, uint32_t depth)
 {
-	if (d->kind != DECL_STRUCT && d->kind != DECL_UNION)
-		return false;
-	if (d->visit_state == VISITED)
-		return false;
+	if (depth >= MAX_NESTING_DEPTH)
+		return too_deep(s);
+	if (d->visit_state == VISITED) {
+		/* 0: part of a cycle reported already; look on for others. */
+		if (d->nesting == 0)
+			return 1;
+		return depth + d->nesting > MAX_NESTING_DEPTH ? too_deep(s) : d->nesting;
+	}
 	if (d->visit_state == VISITING) {
 		diag_error(s->d, "recursive-type", d->loc,
 		           "%s '%s' contains itself, so it has no maximum size",
 		           ast_decl_kind_name(d->kind), d->name);
 		s->cycle_start = d;
 		s->cycle_length = 0;
-		return true;
+		return 0;
 	}
 	d->visit_state = VISITING;
-	bool cycle = false;
-	for (member *m = d->members; m != NULL && !cycle; m = m->next) {
-		cycle = type_cycle(s, m->type);
-		if (cycle && s->cycle_start != NULL) {
+	uint32_t deepest = 0;
+	bool stopped = false;
+	for (member *m = d->members; m != NULL && !stopped; m = m->next) {
+		uint32_t n = nest_type(s, m->type, depth + 1);
+		stopped = n == 0;
+		deepest = n > deepest ? n : deepest;
+		if (stopped && s->cycle_start != NULL) {
 			/* Unwinding meets the path backwards; print it forwards. */
 			s->cycle_path[s->cycle_length++] = (cycle_step){d, m};
 			if (s->cycle_start == d) {
@@ -1068,7 +1096,46 @@ static bool find_cycle(sema *s, decl *d)
 		}
 	}
 	d->visit_state = VISITED;
-	return cycle;
+	d->nesting = stopped ? 0 : deepest + 1;
+	return d->nesting;
+}
+
+/* Measures how deep d nests, when it is a struct, union or message, and
+ * reports it nesting deeper than MAX_NESTING_DEPTH; false after an error. */
+static bool check_nesting(sema *s, decl *d, const char *what)
+{
+	if (d == NULL || (d->kind != DECL_STRUCT && d->kind != DECL_UNION))
+		return true;
+	unsigned errors = s->d->errors;
+	nest_decl(s, d, 0);
+	if (s->nesting_too_deep)
+		diag_error(s->d, "nesting-too-deep", d->loc,
+		           "%s '%s' nests types more than %u deep", what,
+		           d->is_message ? d->message_of->name : d->name, MAX_NESTING_DEPTH);
+	return s->d->errors == errors;
+}
+
+/* Checks every type for cycles and depth, before anything else follows
+ * types; false after reporting the first type too deep, or any cycle. */
+static bool check_all_nesting(sema *s)
+{
+	size_t decl_count = 0;
+	for (file *f = s->c->files; f != NULL; f = f->next)
+		for (decl *d = f->decls; d != NULL; d = d->next)
+			decl_count++;
+	s->cycle_path = arena_alloc(s->a, (decl_count + 1) * sizeof(*s->cycle_path));
+	bool ok = true;
+	for (file *f = s->c->files; f != NULL; f = f->next) {
+		for (decl *d = f->decls; d != NULL && !s->nesting_too_deep; d = d->next) {
+			ok &= check_nesting(s, d, ast_decl_kind_name(d->kind));
+			if (d->kind != DECL_INTERFACE)
+				continue;
+			for (method *m = d->methods; m != NULL && !s->nesting_too_deep; m = m->next)
+				ok &= check_nesting(s, m->request, "method") &&
+				      check_nesting(s, m->reply, "method");
+		}
+	}
+	return ok;
 }
 
 /* ---- packed records ---- */
@@ -1231,6 +1298,11 @@ void sema_check(compilation *c)
 				diag_warning(s.d, "unused-import", imp->loc,
 				             "import '%s' is not used", imp->path);
 	}
+	/* Before anything that follows types (check_message_versions, layout,
+	 * the generators): a recursive type would have them loop for ever, and
+	 * one nested too deep would overflow their stacks. */
+	if (!check_all_nesting(&s))
+		return;
 	for (file *f = c->files; f != NULL; f = f->next) {
 		for (decl *d = f->decls; d != NULL; d = d->next) {
 			if (d->kind != DECL_INTERFACE)
@@ -1245,16 +1317,6 @@ void sema_check(compilation *c)
 			}
 		}
 	}
-	if (s.d->errors)
-		return;
-	size_t decl_count = 0;
-	for (file *f = c->files; f != NULL; f = f->next)
-		for (decl *d = f->decls; d != NULL; d = d->next)
-			decl_count++;
-	s.cycle_path = arena_alloc(s.a, (decl_count + 1) * sizeof(*s.cycle_path));
-	for (file *f = c->files; f != NULL; f = f->next)
-		for (decl *d = f->decls; d != NULL; d = d->next)
-			find_cycle(&s, d);
 	if (s.d->errors)
 		return;
 	for (file *f = c->files; f != NULL; f = f->next) {

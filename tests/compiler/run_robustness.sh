@@ -103,6 +103,25 @@ check_ok consts_limit consts_limit.idl
 check consts_over consts_over.idl nesting-too-deep
 check consts_long consts_long.idl nesting-too-deep
 
+# Sema, layout and the generators follow types recursively: struct S0 holds
+# S1, which holds S2, and so on, nests as deep as the chain is long. Sema
+# refuses types nesting more than 4096 deep (a method's message counting
+# one more, its parameter another); 100,000 overflowed layout's stack.
+deep_structs() { # deep_structs COUNT [interface]
+	awk -v n="$1" -v iface="${2:-}" 'BEGIN { print "package p;";
+		for (i = 0; i < n - 1; i++) printf "struct S%d { f: S%d; }\n", i, i + 1;
+		printf "struct S%d { x: u8; }\n", n - 1;
+		if (iface != "") print "interface I { oneway f(s: S0); }" }'
+}
+deep_structs 4094 interface > structs_limit.idl
+deep_structs 4095 interface > structs_over_method.idl
+deep_structs 4096 > structs_over.idl
+deep_structs 100000 > structs_long.idl
+check_ok structs_limit structs_limit.idl
+check structs_over_method structs_over_method.idl nesting-too-deep
+check structs_over structs_over.idl nesting-too-deep
+check structs_long structs_long.idl nesting-too-deep
+
 # A valid description whose checks nest deep: forty levels of unions, each
 # holding the one below in two variants. idlc judged each type's helpers
 # by walking every path to the types below (2^40 walks), and the generated
@@ -123,11 +142,14 @@ else
 	echo "ok nested_unions (C written and compiled)"
 fi
 
-# A long valid description: 50,000 structs, each holding the one before.
+# A long valid description: 50,000 structs, each holding the one before
+# but every thousandth, which starts again (types nest 4096 deep at most).
 # Each generated comment names its source line, which idlc found by
 # counting lines from the start of the file: 16,000 structs took 4.8 s.
 awk 'BEGIN { print "package p;"; print "struct S0 { a: u32; }";
-	for (i = 1; i < 50000; i++) printf "struct S%d { a: S%d; }\n", i, i - 1;
+	for (i = 1; i < 50000; i++)
+		if (i % 1000 == 0) printf "struct S%d { a: u32; }\n", i;
+		else printf "struct S%d { a: S%d; }\n", i, i - 1;
 	print "interface I { oneway f(s: S49999); }" }' > chain.idl
 mkdir -p chain
 if ! timeout 20 "$idlc" -o chain chain.idl; then
