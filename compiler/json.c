@@ -75,7 +75,12 @@ static unsigned hex_digit(char c)
 static const char *string_text(reader *r)
 {
 	r->at++; /* the opening quote */
-	char *out = arena_alloc(r->a, r->size - r->at + 1);
+	/* Sized by the string's own bytes (escapes only shrink): sized by the
+	 * rest of the file, every string of an IR took memory quadratic in it. */
+	size_t end = r->at;
+	while (end < r->size && r->text[end] != '"')
+		end += r->text[end] == '\\' ? 2 : 1;
+	char *out = arena_alloc(r->a, (end < r->size ? end : r->size) - r->at + 1);
 	size_t n = 0;
 	while (r->at < r->size && r->text[r->at] != '"') {
 		char c = r->text[r->at++];

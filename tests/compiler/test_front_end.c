@@ -5,6 +5,7 @@
  * the expected message (the full diagnostics are in the bad/ corpus).
  */
 #include "compile.h"
+#include "json.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -657,6 +658,37 @@ static void test_import_errors(void **state)
 	run_free(&r);
 }
 
+/* The JSON reader's memory grows with the file: each string took as many
+ * bytes as the rest of the file, so an IR of a few MB needed tens of GB. */
+static void test_json_memory(void **state)
+{
+	(void)state;
+	enum {
+		STRINGS = 20000
+	};
+	size_t size = 2 + STRINGS * 5;
+	char *text = malloc(size + 1);
+	assert_non_null(text);
+	char *at = text;
+	*at++ = '[';
+	for (int i = 0; i < STRINGS; i++) {
+		memcpy(at, "\"ab\",", 5);
+		at += 5;
+	}
+	at[-1] = ']'; /* no comma after the last */
+	*at = '\0';
+	compilation c;
+	compile_init(&c, stderr);
+	uint32_t src = diag_add_source(&c.diag, "t.json", text, (size_t)(at - text));
+	size_t before = c.arena.total_bytes;
+	json *top = json_parse(&c.arena, &c.diag, src);
+	assert_non_null(top);
+	assert_string_equal(top->first->string, "ab");
+	assert_true(c.arena.total_bytes - before < 64 * size);
+	compile_free(&c);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +709,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_attribute_warns),
 	    cmocka_unit_test(test_import),
 	    cmocka_unit_test(test_import_errors),
+	    cmocka_unit_test(test_json_memory),
 	};
 	return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
 }
