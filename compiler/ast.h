@@ -299,6 +299,7 @@ struct decl {
 	/* struct, union: the longest chain of types in it, itself included,
 	 * which sema keeps within MAX_NESTING_DEPTH */
 	uint32_t nesting;
+	uint8_t zero_state; /* struct, union: sema's memo of whether all zero bytes are valid */
 	bool laid_out;
 	wire_shape shape;
 	uint64_t max_frame_bytes; /* interface: the frame limit; message: its maximum size */

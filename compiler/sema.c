@@ -21,6 +21,13 @@ enum {
 	VISITED
 };
 
+/* decl.zero_state */
+enum {
+	ZERO_UNKNOWN,
+	ZERO_VALID,
+	ZERO_INVALID
+};
+
 typedef struct cycle_step {
 	decl *owner;
 	member *field;
@@ -881,6 +888,8 @@ static void check_interface(sema *s, decl *d)
 
 /* ---- versions of messages ---- */
 
+static bool decl_zero_is_valid(decl *d);
+
 /* Whether all zero bytes are a valid value of t, and need nothing else
  * (no pointer to set): what a receiver shows for a field that an earlier
  * sender did not write. */
@@ -902,9 +911,16 @@ static bool zero_is_valid(const type *t)
 	case TYPE_NAMED:
 		break;
 	}
-	const decl *d = t->target;
-	if (d == NULL)
+	if (t->target == NULL)
 		return true; /* unresolved: reported already */
+	return decl_zero_is_valid(t->target);
+}
+
+/* zero_is_valid for a declaration. A struct's or union's answer is kept:
+ * a struct holding two of the one below, forty levels deep, took 2^40
+ * walks. */
+static bool decl_zero_is_valid(decl *d)
+{
 	switch (d->kind) {
 	case DECL_BITS:
 		return true;
@@ -916,20 +932,27 @@ static bool zero_is_valid(const type *t)
 				return true;
 		return false;
 	case DECL_STRUCT:
-		for (const member *m = d->members; m != NULL; m = m->next)
-			if (!zero_is_valid(m->type))
-				return false;
-		return true;
 	case DECL_UNION:
-		for (const member *m = d->members; m != NULL; m = m->next)
-			if (m->value->evaluated && m->value->value == 0)
-				return zero_is_valid(m->type);
-		return d->flexible;
+		break;
 	case DECL_CONST:
 	case DECL_INTERFACE:
-		break;
+		return false;
 	}
-	return false;
+	if (d->zero_state != ZERO_UNKNOWN)
+		return d->zero_state == ZERO_VALID;
+	bool valid = d->kind == DECL_STRUCT || d->flexible;
+	for (const member *m = d->members; m != NULL; m = m->next) {
+		if (d->kind == DECL_STRUCT && !zero_is_valid(m->type)) {
+			valid = false;
+			break;
+		}
+		if (d->kind == DECL_UNION && m->value->evaluated && m->value->value == 0) {
+			valid = zero_is_valid(m->type);
+			break;
+		}
+	}
+	d->zero_state = valid ? ZERO_VALID : ZERO_INVALID;
+	return valid;
 }
 
 /* A parameter's declared default: an integer, or a member of its enum. */
