@@ -10,12 +10,16 @@
 #include "parse.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define MAX_SOURCE_BYTES (64u * 1024u * 1024u)
+
+/* Imports are followed recursively, a few frames per level: a chain of
+ * imports longer than this is refused, far beyond any real description and
+ * far within the stack. */
+#define MAX_IMPORT_DEPTH 1000u
 
 enum {
 	UNVISITED,
@@ -102,7 +106,7 @@ static void add_file(compilation *c, file *f)
 	*tail = f;
 }
 
-static void load_imports(compilation *c, file *f);
+static void load_imports(compilation *c, file *f, unsigned depth);
 
 static void add_dependency(compilation *c, const char *path)
 {
@@ -117,7 +121,9 @@ static void add_dependency(compilation *c, const char *path)
 	c->dependencies[c->dependency_count++] = path;
 }
 
-static file *load_text(compilation *c, const char *path, const char *real, char *text, size_t size)
+/* depth: how many imports led to this file from the file named. */
+static file *load_text(compilation *c, const char *path, const char *real, char *text, size_t size,
+                       unsigned depth)
 {
 	uint32_t src = diag_add_source(&c->diag, path, text, size);
 	file *f = parse_file(&c->arena, &c->diag, path, src);
@@ -125,14 +131,17 @@ static file *load_text(compilation *c, const char *path, const char *real, char 
 	f->basename = base_name(c, path);
 	add_file(c, f);
 	add_dependency(c, path);
-	load_imports(c, f);
+	load_imports(c, f, depth);
 	return f;
 }
 
-static file *load_path(compilation *c, loc at, const char *path)
+static file *load_path(compilation *c, loc at, const char *path, unsigned depth)
 {
-	char resolved[PATH_MAX];
-	const char *real = realpath(path, resolved) ? arena_strdup(&c->arena, resolved) : path;
+	/* Allocated rather than PATH_MAX on the stack, which every level of
+	 * imports took. */
+	char *resolved = realpath(path, NULL);
+	const char *real = resolved != NULL ? arena_strdup(&c->arena, resolved) : path;
+	free(resolved);
 	file *f = find_loaded(c, real);
 	if (f != NULL)
 		return f;
@@ -140,7 +149,7 @@ static file *load_path(compilation *c, loc at, const char *path)
 	size_t size;
 	if (!load_read_file(c, at, path, &text, &size))
 		return NULL;
-	return load_text(c, arena_strdup(&c->arena, path), real, text, size);
+	return load_text(c, arena_strdup(&c->arena, path), real, text, size, depth);
 }
 
 static bool exists(const char *path)
@@ -168,12 +177,18 @@ static const char *find_import(compilation *c, file *from, const char *name)
 	return NULL;
 }
 
-static void load_imports(compilation *c, file *f)
+static void load_imports(compilation *c, file *f, unsigned depth)
 {
 	f->visit_state = LOADING;
 	for (import *imp = f->imports; imp != NULL; imp = imp->next) {
 		if (diag_too_many(&c->diag))
 			break;
+		if (depth >= MAX_IMPORT_DEPTH) {
+			diag_error(&c->diag, "import-too-deep", imp->loc,
+			           "import '%s' makes a chain of imports more than %u long",
+			           imp->path, MAX_IMPORT_DEPTH);
+			break;
+		}
 		const char *path = find_import(c, f, imp->path);
 		if (path == NULL) {
 			diag_error(&c->diag, "import-not-found", imp->loc,
@@ -184,7 +199,7 @@ static void load_imports(compilation *c, file *f)
 				          f->path);
 			continue;
 		}
-		imp->target = load_path(c, imp->loc, path);
+		imp->target = load_path(c, imp->loc, path, depth + 1);
 		if (imp->target == f) {
 			diag_error(&c->diag, "import-cycle", imp->loc, "'%s' imports itself",
 			           f->path);
@@ -210,7 +225,7 @@ void load_add_root(compilation *c, file *f)
 
 file *load_root(compilation *c, const char *path)
 {
-	file *f = load_path(c, (loc){0}, path);
+	file *f = load_path(c, (loc){0}, path, 0);
 	if (f != NULL)
 		load_add_root(c, f);
 	return f;
@@ -220,7 +235,7 @@ file *load_root_text(compilation *c, const char *path, const char *text, size_t 
 {
 	char *copy = arena_alloc(&c->arena, size + 1);
 	memcpy(copy, text, size);
-	file *f = load_text(c, path, path, copy, size);
+	file *f = load_text(c, path, path, copy, size, 0);
 	load_add_root(c, f);
 	return f;
 }

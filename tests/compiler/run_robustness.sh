@@ -142,6 +142,23 @@ else
 	echo "ok nested_unions (C written and compiled)"
 fi
 
+# Imports are followed recursively: a chain of 2,000 files, each importing
+# the next, overflowed the stack. A chain of more than 1000 imports is
+# refused at the import that makes it too long.
+import_chain() { # import_chain DIR FILES
+	mkdir -p "$1"
+	(cd "$1" && awk -v n="$2" 'BEGIN { for (i = 0; i < n - 1; i++) {
+		f = "m" i ".idl"; printf "package m%d;\nimport \"m%d.idl\";\n", i, i + 1 > f;
+		printf "const C%d: u32 = m%d.C%d;\n", i, i + 1, i + 1 > f; close(f) }
+		printf "package m%d;\nconst C%d: u32 = 1;\n", n - 1, n - 1 > ("m" (n - 1) ".idl") }')
+}
+import_chain imports_limit 1001
+import_chain imports_over 1002
+import_chain imports_long 2000
+check_ok imports_limit imports_limit/m0.idl
+check imports_over imports_over/m0.idl import-too-deep
+check imports_long imports_long/m0.idl import-too-deep
+
 # Whether all zero bytes are valid, for a parameter added in a later
 # version, walked every path to the types below: forty levels of structs,
 # each holding two of the one below, took 2^40 walks. The structs are too
