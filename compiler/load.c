@@ -10,9 +10,11 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_SOURCE_BYTES (64u * 1024u * 1024u)
 
@@ -27,24 +29,49 @@ enum {
 	LOADED
 };
 
-/* Reads a whole regular file into the arena; reports why it cannot. */
+/* What a path that is not a regular file names, for the error. */
+static const char *special_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "a special file";
+}
+
+/*
+ * Reads a whole regular file into the arena; reports why it cannot. Opened
+ * without blocking and checked before reading: a FIFO would block the open
+ * and the reads for ever, waiting for a writer.
+ */
 bool load_read_file(compilation *c, loc at, const char *path, char **text, size_t *size)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		diag_error(&c->diag, "cannot-open", at, "cannot open '%s': %s", path,
 		           strerror(errno));
 		return false;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		diag_error(&c->diag, "not-a-file", at, "'%s' is a directory, not an .idl file",
-		           path);
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		diag_error(&c->diag, "cannot-open", at, "cannot open '%s': %s", path,
+		           strerror(errno));
+		close(fd);
 		return false;
 	}
-	FILE *f = fopen(path, "rb");
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(&c->diag, "not-a-file", at, "'%s' is %s, not an .idl file", path,
+		           special_file_kind(st.st_mode));
+		close(fd);
+		return false;
+	}
+	FILE *f = fdopen(fd, "rb");
 	if (f == NULL) {
 		diag_error(&c->diag, "cannot-open", at, "cannot open '%s': %s", path,
 		           strerror(errno));
+		close(fd);
 		return false;
 	}
 	size_t cap = 4096, n = 0;

@@ -25,6 +25,9 @@ printf 'package p;\nconst A: u32 = 1;\n/* open' > comment_eof.idl
 printf 'package p;\nconst A: u32 = 1;\n/' > slash_eof.idl
 : > empty.idl
 mkdir -p dir.idl
+# A FIFO blocked idlc for ever, waiting for a writer, named or imported.
+mkfifo fifo.idl || exit 2
+printf 'package p;\nimport "fifo.idl";\n' > imports_fifo.idl
 
 check() { # check NAME FILE [CODE]: CODE is the error's code, when given
 	out=$(timeout 20 "$idlc" --check "$2" 2>&1)
@@ -78,6 +81,8 @@ check comment_eof comment_eof.idl
 check slash_eof slash_eof.idl
 check empty empty.idl
 check directory dir.idl
+check fifo fifo.idl not-a-file
+check imports_fifo imports_fifo.idl not-a-file
 check missing does_not_exist.idl
 
 # Sema evaluates constants recursively, MAX_NESTING_DEPTH (4096) deep at
