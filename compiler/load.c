@@ -162,6 +162,38 @@ static file *load_text(compilation *c, const char *path, const char *real, char 
 	return f;
 }
 
+/*
+ * Whether the name of the file at path (its last component) can name the
+ * generated header in `#include "NAME.h"`, which a quote would end early, a
+ * newline break, and in which a backslash is undefined; reports one that
+ * cannot.
+ */
+static bool file_name_ok(compilation *c, loc at, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	size_t bad = strcspn(name, "\"\\\n");
+	if (name[bad] == '\0')
+		return true;
+	/* Shown with the newlines escaped, on one line like every diagnostic. */
+	char *shown = arena_alloc(&c->arena, 2 * strlen(path) + 1);
+	for (char *out = shown; *path != '\0'; path++) {
+		if (*path == '\n') {
+			*out++ = '\\';
+			*out++ = 'n';
+		} else {
+			*out++ = *path;
+		}
+	}
+	diag_error(&c->diag, "bad-file-name", at,
+	           "file name '%s' holds %s, which cannot go in the generated #include \"...\"",
+	           shown,
+	           name[bad] == '"'    ? "a quote"
+	           : name[bad] == '\\' ? "a backslash"
+	                               : "a newline");
+	return false;
+}
+
 static file *load_path(compilation *c, loc at, const char *path, unsigned depth)
 {
 	/* Allocated rather than PATH_MAX on the stack, which every level of
@@ -216,6 +248,8 @@ static void load_imports(compilation *c, file *f, unsigned depth)
 			           imp->path, MAX_IMPORT_DEPTH);
 			break;
 		}
+		if (!file_name_ok(c, imp->loc, imp->path))
+			continue;
 		const char *path = find_import(c, f, imp->path);
 		if (path == NULL) {
 			diag_error(&c->diag, "import-not-found", imp->loc,
@@ -252,6 +286,8 @@ void load_add_root(compilation *c, file *f)
 
 file *load_root(compilation *c, const char *path)
 {
+	if (!file_name_ok(c, (loc){0}, path))
+		return NULL;
 	file *f = load_path(c, (loc){0}, path, 0);
 	if (f != NULL)
 		load_add_root(c, f);

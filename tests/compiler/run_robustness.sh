@@ -25,6 +25,13 @@ printf 'package p;\nconst A: u32 = 1;\n/* open' > comment_eof.idl
 printf 'package p;\nconst A: u32 = 1;\n/' > slash_eof.idl
 : > empty.idl
 mkdir -p dir.idl
+# File names that the generated #include "NAME.h" cannot hold: idlc wrote
+# #include "quote"name.h".
+newline_name=$(printf 'new\nline.idl')
+for name in 'quote"name.idl' 'back\slash.idl' "$newline_name"; do
+	printf 'package r;\nstruct S { a: u8; }\n' > "$name"
+done
+printf 'package t;\nimport "quote\\"name.idl";\nstruct T { s: r.S; }\n' > imports_quote.idl
 # A FIFO blocked idlc for ever, waiting for a writer, named or imported.
 mkfifo fifo.idl || exit 2
 printf 'package p;\nimport "fifo.idl";\n' > imports_fifo.idl
@@ -82,6 +89,10 @@ check slash_eof slash_eof.idl
 check empty empty.idl
 check directory dir.idl
 check fifo fifo.idl not-a-file
+check name_quote 'quote"name.idl' bad-file-name
+check name_backslash 'back\slash.idl' bad-file-name
+check name_newline "$newline_name" bad-file-name
+check imports_quote imports_quote.idl bad-file-name
 check imports_fifo imports_fifo.idl not-a-file
 check missing does_not_exist.idl
 
