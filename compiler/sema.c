@@ -90,10 +90,20 @@ static const char *closest_name(sema *s, file *f, const char *name)
 	return did_you_mean(s, &g);
 }
 
-/* Finds the declaration a (maybe qualified) name refers to from file f. */
+/*
+ * Finds the declaration a (maybe qualified) name refers to from file f.
+ * Qualified with f's own package, it is f's declaration or, failing that,
+ * one of an imported file of the same package (a package split over
+ * files): an imported name is always qualified.
+ */
 static decl *lookup(sema *s, file *f, const char *qualifier, const char *name, loc at)
 {
-	if (qualifier == NULL || (f->package && strcmp(qualifier, f->package) == 0)) {
+	bool own = qualifier != NULL && f->package && strcmp(qualifier, f->package) == 0;
+	if (own) {
+		decl *d = strmap_get(&f->symbols, name);
+		if (d != NULL)
+			return d;
+	} else if (qualifier == NULL) {
 		decl *d = strmap_get(&f->symbols, name);
 		if (d != NULL)
 			return d;
@@ -122,6 +132,11 @@ static decl *lookup(sema *s, file *f, const char *qualifier, const char *name, l
 		decl *d = strmap_get(&imp->target->symbols, name);
 		if (d != NULL)
 			return d;
+	}
+	if (own) {
+		diag_error(s->d, "unknown-name", at, "unknown name '%s'%s", name,
+		           closest_name(s, f, name));
+		return NULL;
 	}
 	suggester g;
 	if (package_known) {

@@ -100,6 +100,19 @@ done
 	fail=1
 }
 
+# A package split over two files: the importing file names the other's
+# declarations with the package as qualifier; unqualified, they are not its.
+mkdir -p "$work/split"
+printf 'package s;\nstruct Q {\n    a: u8;\n}\n' > "$work/split/q.idl"
+printf 'package s;\nimport "q.idl";\nstruct Y {\n    z: s.Q;\n}\n' > "$work/split/y.idl"
+printf 'package s;\nimport "q.idl";\nstruct Y {\n    z: Q;\n}\n' > "$work/split/bare.idl"
+expect_status 0 "a package split over files, qualified" "$idlc" -o "$work/split/out" "$work/split/y.idl"
+expect_status 1 "a package split over files, unqualified" "$idlc" --check "$work/split/bare.idl"
+grep -q "did you mean 's.Q'" "$work/log" || {
+	echo "FAIL a package split over files, unqualified: no suggestion of s.Q"
+	fail=1
+}
+
 # A path with a colon has no spelling in a depfile: status 2, nothing
 # written, rather than a depfile make cannot read.
 mkdir -p "$work/co:lon"
