@@ -224,11 +224,18 @@ static bool linux_peer_alive(void *ctx)
 	return poll(&p, 1, 0) == 0 || (p.revents & (POLLHUP | POLLERR)) == 0;
 }
 
-/* The most pages of old kicks a client empties before it kicks again:
- * our servers' pipes hold one (serve.c). A pipe a hostile server made
- * larger and keeps full costs its own client the kick, and that call its
- * timeout. */
+/* The most pages of old kicks either end empties at once: our servers'
+ * pipes hold one (serve.c). A pipe the other side made larger and keeps
+ * full then costs only that side's own kicks, never a loop without end. */
 #define KICK_PIPE_PAGES 16
+
+void idl_linux_empty_kick_pipe(int fd)
+{
+	uint8_t old[4096];
+	for (int i = 0; i < KICK_PIPE_PAGES; i++)
+		if (read(fd, old, sizeof(old)) != (ssize_t)sizeof(old))
+			break;
+}
 
 /* The client's kick: a byte into its own writer of the kick pipe, whose
  * read end the server sleeps on, edge-triggered: every write wakes it,
@@ -242,10 +249,7 @@ static void linux_kick(void *ctx)
 	uint8_t kick = 1;
 	if (c->kick_fd < 0 || write(c->kick_fd, &kick, 1) == 1 || errno != EAGAIN)
 		return;
-	uint8_t old[4096];
-	for (int i = 0; i < KICK_PIPE_PAGES; i++)
-		if (read(c->kick_reader, old, sizeof(old)) != (ssize_t)sizeof(old))
-			break;
+	idl_linux_empty_kick_pipe(c->kick_reader);
 	(void)!write(c->kick_fd, &kick, 1);
 }
 

@@ -60,6 +60,11 @@ int idl_linux_send_fds(int sock, const void *payload, size_t bytes, const int *f
 int idl_linux_receive_fds(int sock, void *payload, size_t bytes, int *fds, uint32_t room,
                           uint32_t *count, int flags);
 
+/* Reads old kicks out of a kick pipe (non-blocking), a few pages at most:
+ * a client whose kick found the pipe full, and a server on a kernel where
+ * kicks do not pile up (serve.c). */
+void idl_linux_empty_kick_pipe(int fd);
+
 /*
  * membarrier(2) (futex.c): registers this process for the global expedited
  * command, so that a server's idl_linux_fence_others fences our CPUs too;

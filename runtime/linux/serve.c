@@ -85,14 +85,6 @@ static bool kicks_pile_up(void)
 	return woken;
 }
 
-/* Empties a kick pipe that fired, on a kernel where kicks cannot pile up. */
-static void drain_kicks(int fd)
-{
-	uint8_t kicks[4096];
-	while (read(fd, kicks, sizeof(kicks)) == (ssize_t)sizeof(kicks))
-		;
-}
-
 static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 {
 	idl_linux_server *ls = ctx;
@@ -109,8 +101,8 @@ static uint32_t port_sleep(void *ctx, uint64_t timeout_ns, uint32_t *kicked)
 		if (slot < ls->server.capacity) {
 			kicked[slot / 32] |= 1u << (slot % 32);
 			words |= 1u << (slot / 32);
-			if (ls->drain_kicks)
-				drain_kicks((int)(events[i].data.u64 >> 32));
+			if (ls->drain_kicks) /* a kernel where kicks cannot pile up */
+				idl_linux_empty_kick_pipe((int)(events[i].data.u64 >> 32));
 		}
 	}
 	return words;
@@ -221,7 +213,7 @@ static int set_up(idl_linux_server *ls, int sock, uint64_t client, int64_t user)
 	c->doorbell.base = NULL;
 	/* The client's kick: a pipe of one page, whose read end, ours, is in
 	 * our sleep's epoll set (data: its slot, and the descriptor, for
-	 * drain_kicks) before the client can write it. */
+	 * idl_linux_empty_kick_pipe) before the client can write it. */
 	int kick_ends[2] = {-1, -1};
 	c->kick_fd = -1;
 	if (pipe2(kick_ends, O_CLOEXEC | O_NONBLOCK) == 0) {
