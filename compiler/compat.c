@@ -125,14 +125,10 @@ static void compare_members(compat *k, const decl *was, const decl *now)
 	for (member *o = was->members; o != NULL; o = o->next) {
 		member *n = member_valued(now->members, o->value->value);
 		member *same_name = member_named(now->members, o->name);
-		if (n != NULL && was->kind == DECL_UNION) {
-			compare_variant(k, o, n);
-		} else if (n != NULL && strcmp(n->name, o->name) != 0 && same_name == NULL) {
-			compat_report(k, COMPAT_API, "compat-member-renamed", n->loc, o->loc,
-			              arena_printf(k->a, "member '%s'", o->name),
-			              "member '%s' was renamed to '%s' (value %s kept)", o->name,
-			              n->name, int_text(k->a, n->value->value));
-		} else if (same_name != NULL && same_name->value->value != o->value->value) {
+		/* The name first: a name kept with another number is a change of
+		 * number even when another member took the old one (a swap),
+		 * which old peers would take for this one. */
+		if (same_name != NULL && same_name->value->value != o->value->value) {
 			compat_report(k, COMPAT_WIRE, "compat-member-value-changed",
 			              same_name->value->loc, o->loc,
 			              arena_printf(k->a, "%s '%s'", what, o->name),
@@ -140,6 +136,13 @@ static void compare_members(compat *k, const decl *was, const decl *now)
 			              was->kind == DECL_UNION ? "tag" : "value",
 			              int_text(k->a, o->value->value),
 			              int_text(k->a, same_name->value->value));
+		} else if (n != NULL && was->kind == DECL_UNION) {
+			compare_variant(k, o, n);
+		} else if (n != NULL && strcmp(n->name, o->name) != 0) {
+			compat_report(k, COMPAT_API, "compat-member-renamed", n->loc, o->loc,
+			              arena_printf(k->a, "member '%s'", o->name),
+			              "member '%s' was renamed to '%s' (value %s kept)", o->name,
+			              n->name, int_text(k->a, n->value->value));
 		} else if (n == NULL) {
 			member_removed(k, was, now, o);
 		}

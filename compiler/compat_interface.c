@@ -259,7 +259,12 @@ void compat_interface(compat *k, const decl *was, const decl *now)
 {
 	compare_versions(k, was, now);
 	for (method *o = was->methods; o != NULL; o = o->next) {
-		method *n = method_by_ordinal(now->methods, o->ordinal);
+		/* By ordinal, unless the name is kept with another ordinal: then
+		 * the method moved (even when another one took its old ordinal,
+		 * as in a swap, which old peers would call by the old one). */
+		method *n = method_by_name(now->methods, o->name);
+		if (n == NULL || n->ordinal == o->ordinal)
+			n = method_by_ordinal(now->methods, o->ordinal);
 		if (n == NULL)
 			n = method_by_name(now->methods, o->name);
 		if (n != NULL) {
