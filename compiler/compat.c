@@ -136,6 +136,16 @@ static void compare_members(compat *k, const decl *was, const decl *now)
 			              was->kind == DECL_UNION ? "tag" : "value",
 			              int_text(k->a, o->value->value),
 			              int_text(k->a, same_name->value->value));
+		} else if (n != NULL && strcmp(n->name, o->name) != 0 &&
+		           compat_reserves_name(now, o->name)) {
+			/* Not a rename: the new version says the old one was removed. */
+			compat_report(k, COMPAT_WIRE, "compat-number-reused", n->loc, o->loc,
+			              arena_printf(k->a, "%s '%s'", what, o->name),
+			              "%s '%s' takes %s %s of '%s', which the new version removed "
+			              "('reserved %s;'): old peers' '%s' arrives as '%s'",
+			              what, n->name, was->kind == DECL_UNION ? "tag" : "value",
+			              int_text(k->a, o->value->value), o->name, o->name, o->name,
+			              n->name);
 		} else if (n != NULL && was->kind == DECL_UNION) {
 			compare_variant(k, o, n);
 		} else if (n != NULL && strcmp(n->name, o->name) != 0) {

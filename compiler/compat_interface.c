@@ -267,6 +267,25 @@ void compat_interface(compat *k, const decl *was, const decl *now)
 			n = method_by_ordinal(now->methods, o->ordinal);
 		if (n == NULL)
 			n = method_by_name(now->methods, o->name);
+		if (n != NULL && strcmp(n->name, o->name) != 0 &&
+		    (compat_reserves_name(now, o->name) || n->added > was->version)) {
+			/* Not a rename: the new version says the old method was
+			 * removed, or that this one is new. */
+			compat_report(
+			    k, COMPAT_WIRE, "compat-number-reused", n->loc, o->loc,
+			    arena_printf(k->a, "method '%s'", o->name),
+			    "method '%s' takes ordinal %u of '%s', %s: old clients calling '%s' "
+			    "reach '%s'",
+			    n->name, n->ordinal, o->name,
+			    compat_reserves_name(now, o->name)
+			        ? arena_printf(k->a,
+			                       "which the new version removed ('reserved %s;')",
+			                       o->name)
+			        : arena_printf(k->a, "yet is @added(%u), after the old version %u",
+			                       n->added, was->version),
+			    o->name, n->name);
+			continue;
+		}
 		if (n != NULL) {
 			compare_method(k, was, now, o, n);
 			continue;
