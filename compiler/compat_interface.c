@@ -255,9 +255,28 @@ static void compare_versions(compat *k, const decl *was, const decl *now)
 		    was->oldest, now->oldest);
 }
 
+/* The new server sizes its channels by its own @max_frame, and an old
+ * client reserves room for its request's old maximum (a request holding a
+ * flexible union takes the whole old limit): a lower limit refuses it
+ * before it is sent, a method the server removed included. */
+static void old_request_limit(compat *k, const decl *now, const method *o)
+{
+	if (o->kind == METHOD_EVENT || o->request == NULL ||
+	    o->request->max_frame_bytes <= now->max_frame_bytes)
+		return;
+	compat_report(k, COMPAT_WIRE, "compat-frame-limit", attr_loc(now, "max_frame"), o->loc,
+	              arena_printf(k->a, "method '%s'", o->name),
+	              "old clients send the request of '%s' in frames of up to %llu bytes, more "
+	              "than the %llu bytes the new version's channels take (@max_frame)",
+	              o->name, (unsigned long long)o->request->max_frame_bytes,
+	              (unsigned long long)now->max_frame_bytes);
+}
+
 void compat_interface(compat *k, const decl *was, const decl *now)
 {
 	compare_versions(k, was, now);
+	for (method *o = was->methods; o != NULL; o = o->next)
+		old_request_limit(k, now, o);
 	for (method *o = was->methods; o != NULL; o = o->next) {
 		/* By ordinal, unless the name is kept with another ordinal: then
 		 * the method moved (even when another one took its old ordinal,
