@@ -324,7 +324,21 @@ void compat_interface(compat *k, const decl *was, const decl *now)
 	}
 	for (method *n = now->methods; n != NULL; n = n->next) {
 		if (method_by_ordinal(was->methods, n->ordinal) != NULL ||
-		    method_by_name(was->methods, n->name) != NULL || n->added > was->version)
+		    method_by_name(was->methods, n->name) != NULL)
+			continue;
+		/* An old server's channels take frames of its own limit: a larger
+		 * request fails before it is sent, instead of 'not supported'. */
+		if (n->kind != METHOD_EVENT && n->request != NULL &&
+		    n->request->max_frame_bytes > was->max_frame_bytes)
+			compat_report(
+			    k, COMPAT_WIRE, "compat-frame-limit", n->loc, was->loc,
+			    arena_printf(k->a, "interface '%s'", was->name),
+			    "the request of the new method '%s' takes up to %llu bytes, more than "
+			    "the %llu bytes old servers' channels take (@max_frame): old servers "
+			    "cannot answer it 'not supported'",
+			    n->name, (unsigned long long)n->request->max_frame_bytes,
+			    (unsigned long long)was->max_frame_bytes);
+		if (n->added > was->version)
 			continue;
 		compat_report(k, COMPAT_API, "compat-method-not-added", n->loc, was->loc,
 		              arena_printf(k->a, "interface '%s'", was->name),
