@@ -37,6 +37,9 @@ const char *compat_type_text(arena *a, const type *t)
 	case TYPE_OPTIONAL:
 		return arena_printf(a, "optional<%s>", compat_type_text(a, t->element));
 	case TYPE_HANDLE:
+		if (t->handle == HANDLE_CHANNEL && t->protocol != NULL)
+			return arena_printf(a, "channel<%s.%s>", t->protocol->file->package,
+			                    t->protocol->name);
 		if (t->handle == HANDLE_CHANNEL && t->protocol_name != NULL)
 			return arena_printf(a, "channel<%s>", t->protocol_name);
 		return arena_printf(a, "handle<%s>", ast_handle_kind_name(t->handle));
@@ -131,8 +134,12 @@ static type_diff diff_types(const type *was, const type *now, uint64_t *was_boun
 	case TYPE_BOOL:
 		return TYPE_SAME;
 	case TYPE_HANDLE:
+		/* channel<I>: the interface is its package and name (its
+		 * protocol identity), not the name alone. */
 		if (was->handle != now->handle ||
-		    !same_text(was->protocol_name, now->protocol_name))
+		    !same_text(was->protocol_name, now->protocol_name) ||
+		    !same_text(was->protocol != NULL ? was->protocol->file->package : NULL,
+		               now->protocol != NULL ? now->protocol->file->package : NULL))
 			return TYPE_CHANGED;
 		return TYPE_SAME;
 	case TYPE_NAMED:

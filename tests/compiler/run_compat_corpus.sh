@@ -1,6 +1,7 @@
 #!/bin/sh
 # run_compat_corpus.sh IDLC DIR: for every case DIR/NAME/ (old.idl, new.idl,
-# expected.txt, maybe status), runs `IDLC --compat-with=old.idl new.idl`
+# expected.txt, maybe status, maybe other .idl files that both import),
+# runs `IDLC --compat-with=old.idl new.idl`
 # and compares everything it prints with expected.txt; the exit status
 # must be the one in `status` (1 when there is none: the wire breaks).
 #
@@ -30,7 +31,8 @@ for case_dir in "$dir"/*/; do
 		want_status=$(cat "$case_dir/status")
 	fi
 	rm -rf "${work:?}"/*
-	cp "$case_dir"/old.idl "$case_dir"/new.idl "$work"/
+	# Any other .idl of the case is a file both versions import.
+	cp "$case_dir"/*.idl "$work"/
 	cd "$work" || exit 2
 	timeout 20 "$idlc" --compat-with=old.idl new.idl >out.txt 2>&1
 	status=$?
