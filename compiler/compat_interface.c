@@ -237,6 +237,15 @@ static void compare_versions(compat *k, const decl *was, const decl *now)
 		              "the version of '%s' was lowered from %u to %u: old peers speak "
 		              "versions it no longer knows",
 		              now->name, was->version, now->version);
+	/* Versions the old one refused may differ from it in any way (that
+	 * is why it refused them), and this check has not seen them. */
+	if (now->oldest < was->oldest)
+		compat_report(k, COMPAT_WIRE, "compat-oldest-lowered", attr_loc(now, "oldest"),
+		              was->loc, what,
+		              "'%s' talks to versions %u and later again (@oldest lowered from %u "
+		              "to %u), which the old version refused: nothing checks it against "
+		              "them",
+		              now->name, now->oldest, was->oldest, now->oldest);
 	if (now->oldest > was->version)
 		compat_report(k, COMPAT_WIRE, "compat-oldest-excludes-old", attr_loc(now, "oldest"),
 		              was->loc, what,
