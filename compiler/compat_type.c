@@ -16,6 +16,18 @@ static const member *member_valued(const member *list, idl_int value)
 	return NULL;
 }
 
+/* Whether a name of `a` names another value (or tag) in `b`: a swap, which
+ * keeps the set of values but not what each means. */
+static bool names_moved(const member *a, const member *b)
+{
+	for (const member *x = a; x != NULL; x = x->next)
+		for (const member *y = b; y != NULL; y = y->next)
+			if (x->value != NULL && y->value != NULL && strcmp(x->name, y->name) == 0 &&
+			    x->value->value != y->value->value)
+				return true;
+	return false;
+}
+
 const char *compat_type_text(arena *a, const type *t)
 {
 	switch (t->kind) {
@@ -96,7 +108,8 @@ static bool same_layout(const decl *a, const decl *b, int depth)
 	    a->int_kind != b->int_kind || a->flexible != b->flexible ||
 	    a->shape.size != b->shape.size || a->shape.align != b->shape.align ||
 	    a->shape.max_ool != b->shape.max_ool || a->shape.max_handles != b->shape.max_handles ||
-	    count_members(a->members) != count_members(b->members))
+	    count_members(a->members) != count_members(b->members) ||
+	    (a->kind != DECL_STRUCT && names_moved(a->members, b->members)))
 		return false;
 	const member *y = b->members;
 	for (const member *x = a->members; x != NULL; x = x->next, y = y->next) {
