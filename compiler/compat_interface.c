@@ -177,6 +177,14 @@ static void compare_method(compat *k, const decl *was_iface, const decl *now_ifa
 		              "the ordinal of method '%s' changed from %u to %u: old peers call "
 		              "it by the old one",
 		              n->name, o->ordinal, n->ordinal);
+	/* The wire is the same, but the version a client checks before it
+	 * calls is not: an earlier one sends it to servers that answer 'not
+	 * supported', a later one keeps it from servers that have it. */
+	if (o->added != n->added)
+		compat_report(k, COMPAT_API, "compat-method-version-changed", n->loc, o->loc, what,
+		              "method '%s' is now added in version %u, was %u: clients that check "
+		              "the server's version first decide by the wrong one",
+		              n->name, n->added, o->added);
 	if (o->kind != n->kind || o->has_reply != n->has_reply) {
 		compat_report(k, COMPAT_WIRE, "compat-method-kind-changed", n->loc, o->loc, what,
 		              "method '%s' changed from %s to %s", n->name, method_kind_text(o),
