@@ -60,8 +60,10 @@ static bool same_default(const member *o, const member *n)
 	if ((o->fallback == NULL) != (n->fallback == NULL))
 		return false;
 	if (o->fallback_enum != NULL || n->fallback_enum != NULL)
+		/* By value, which is what a receiver fills in: a member renamed
+		 * with its value kept is the same default. */
 		return o->fallback_enum != NULL && n->fallback_enum != NULL &&
-		       strcmp(o->fallback_enum->name, n->fallback_enum->name) == 0;
+		       o->fallback_enum->value->value == n->fallback_enum->value->value;
 	return o->fallback == NULL || o->fallback_value == n->fallback_value;
 }
 
