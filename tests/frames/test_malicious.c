@@ -111,6 +111,12 @@ static void test_frame_size(void **state)
 	EXPECT(fs_file_close_request, n, IDL_E_FRAME_SIZE);
 	HDR->size = 25;
 	EXPECT(fs_file_close_request, 32, IDL_E_FRAME_SIZE);
+	/* A message with out-of-line data: a size the message could have but
+	 * for its alignment is no frame at all, not a frame with trailing
+	 * bytes. */
+	n = open_frame(10);
+	HDR->size = (uint32_t)n + 4;
+	EXPECT(fs_file_open_request, n + 8, IDL_E_FRAME_SIZE);
 }
 
 static void test_frame_truncated(void **state)
