@@ -253,6 +253,11 @@ static void test_later_version_above_our_maximum(void **state)
 	assert_true(IDL_HAS_UNKNOWN_FIELDS(m));
 	assert_string_equal(m->name.data, "abc");
 	assert_string_equal(m->tag.data, "t");
+	/* Only an inline size that is a multiple of 8 makes such a frame a
+	 * later version's: with any other it is too large, not cut. */
+	n = put_later(16, 400);
+	HDR->inline_size = PUT_V2_INLINE + 12;
+	EXPECT(evo_store_put_request, n, IDL_E_FRAME_TOO_LARGE);
 
 	n = put_v2();
 	memset(g_wire + n, 0, 400);
