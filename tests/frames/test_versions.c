@@ -258,6 +258,10 @@ static void test_later_version_above_our_maximum(void **state)
 	n = put_later(16, 400);
 	HDR->inline_size = PUT_V2_INLINE + 12;
 	EXPECT(evo_store_put_request, n, IDL_E_FRAME_TOO_LARGE);
+	/* ... and so does an inline size no larger than the frame. */
+	n = put_later(16, 400);
+	HDR->inline_size = (uint32_t)n + 8;
+	EXPECT(evo_store_put_request, n, IDL_E_FRAME_TOO_LARGE);
 
 	n = put_v2();
 	memset(g_wire + n, 0, 400);
