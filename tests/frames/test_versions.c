@@ -268,6 +268,24 @@ static void test_later_version_above_our_maximum(void **state)
 	n += 400;
 	HDR->size = (uint32_t)n;
 	EXPECT(evo_store_put_request, n, IDL_E_FRAME_TOO_LARGE);
+
+	/* _validate given a known part (a size field above the bytes given):
+	 * the bytes after the receiver's inline part are the sender's
+	 * out-of-line part's first, so no more than it. Here 16 bytes follow
+	 * version 2's inline part, and the sender's inline part is 8 or 16
+	 * bytes larger, its out-of-line part 16 or 8 bytes. */
+	n = put_v2();
+	idl_frame_header *cut = (idl_frame_header *)g_priv;
+	memcpy(g_priv, g_wire, n);
+	cut->size = (uint32_t)n + 8;
+	cut->inline_size = PUT_V2_INLINE + 8;
+	assert_int_equal(evo_store_put_request_validate(g_priv, n, sizeof(g_priv), NULL, 0),
+	                 IDL_OK);
+	memcpy(g_priv, g_wire, n);
+	cut->size = (uint32_t)n + 8;
+	cut->inline_size = PUT_V2_INLINE + 16;
+	assert_int_equal(evo_store_put_request_validate(g_priv, n, sizeof(g_priv), NULL, 0),
+	                 IDL_E_FRAME_SIZE);
 }
 
 /* paint(color, perm, mark): flexible enum, bits and union. */
