@@ -513,8 +513,10 @@ static void test_protocol_errors(void **state)
 static void test_protocol_error_tail(void **state)
 {
 	(void)state;
-	static const uint32_t tails[] = {8, 4, 0xfffffc00u};
-	for (size_t i = 0; i < 3; i++) {
+	/* Ahead of the head, unaligned and ahead, far behind, and unaligned
+	 * though behind within the ring. */
+	static const uint32_t tails[] = {8, 4, 0xfffffc00u, 0xfffffffcu};
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
 		static fixture f;
 		fixture_init(&f);
 		while (send_frame(&f.client, 64, 0, IDL_FLAG_REQUEST, 0) == IDL_OK)
