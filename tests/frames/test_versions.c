@@ -336,6 +336,12 @@ static void test_flexible_union_envelope(void **state)
 	EXPECT(evo_store_paint_request, n, IDL_E_ENVELOPE);
 	PAINT->mark.envelope.bytes = 8; /* beyond the frame */
 	EXPECT(evo_store_paint_request, n, IDL_E_ENVELOPE);
+	/* not a multiple of 8, though within the frame */
+	memset(g_wire + n, 0x77, 8);
+	HDR->size = (uint32_t)n + 8;
+	PAINT->mark.envelope.bytes = 4;
+	EXPECT(evo_store_paint_request, n + 8, IDL_E_ENVELOPE);
+	HDR->size = (uint32_t)n;
 	PAINT->mark.envelope.bytes = 0;
 	PAINT->mark.envelope.handles = 1; /* more handles than came */
 	EXPECT(evo_store_paint_request, n, IDL_E_ENVELOPE);
