@@ -124,6 +124,34 @@ static void test_shared_memory_handle(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/* A handle index out of order (the frame brings one handle and names the
+ * second): the decoder says IDL_E_HANDLE_INDEX and the server closes that
+ * channel. */
+static void test_bad_handle_index(void **state)
+{
+	(void)state;
+	idl_linux_conn c;
+	assert_int_equal(demo_connect(&c, name), IDL_OK);
+	idl_endpoint *ep = idl_chan_end_endpoint(&c.end);
+	idl_linux_region buffer;
+	assert_int_equal(idl_linux_region_create(&buffer, "client-buffer", 4096), IDL_OK);
+	fs_file_read_shared_request req = {.count = 10, .buffer = (idl_handle)buffer.fd};
+	void *at;
+	assert_int_equal(ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &at),
+	                 IDL_OK);
+	idl_typed_handle handles[1];
+	uint32_t count = 0;
+	int64_t n = fs_file_read_shared_request_encode(&req, idl_endpoint_txid(ep), at,
+	                                               FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+	                                               handles, &count);
+	assert_int_equal(count, 1);
+	((fs_file_read_shared_request *)at)->buffer = 1;
+	assert_int_equal(idl_send_finish(ep, n, handles, count), IDL_OK);
+	assert_int_equal(demo_call_write(ep, 3), IDL_E_PEER_CLOSED);
+	idl_linux_region_close(&buffer);
+	idl_linux_conn_close(&c);
+}
+
 /*
  * A handle of the wrong kind: the sender's transport refuses a descriptor
  * that is not what its field declares; one that claims nothing gets to the
@@ -937,6 +965,7 @@ int main(void)
 	                                    stop),
 	    cmocka_unit_test_setup_teardown(test_shared_memory_handle, start, stop),
 	    cmocka_unit_test_setup_teardown(test_wrong_kind_handle, start, stop),
+	    cmocka_unit_test_setup_teardown(test_bad_handle_index, start, stop),
 	    cmocka_unit_test_setup_teardown(test_connect_checks_protocol, start, stop),
 	    cmocka_unit_test_setup_teardown(test_other_users_are_refused, start, stop),
 	    cmocka_unit_test_setup_teardown(test_sessions_per_client, start_limited, stop),
