@@ -467,6 +467,7 @@ static const scribble scribbles[] = {
     {"padding beyond published", FIX_RING - 64, IDL_RING_PAD | 64, 0, 32},
     {"handle count above max", 0, 32, IDL_MAX_HANDLES + 1, 512},
     {"handles beyond published", 0, 32, 4, 32},
+    {"handles past the ring end", FIX_RING - 32, 32, 2, 40},
     {"zero length", 0, 0, 0, 32},
 };
 
