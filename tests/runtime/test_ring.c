@@ -464,6 +464,7 @@ static const scribble scribbles[] = {
     {"length above published", 0, 64, 0, 32},
     {"length past the ring end", FIX_RING - 64, 128, 0, 128},
     {"padding not to the end", 0, IDL_RING_PAD | 64, 0, 128},
+    {"padding not to the end, the whole ring published", 0, IDL_RING_PAD | 64, 0, FIX_RING},
     {"padding beyond published", FIX_RING - 64, IDL_RING_PAD | 64, 0, 32},
     {"handle count above max", 0, 32, IDL_MAX_HANDLES + 1, 512},
     {"handles beyond published", 0, 32, 4, 32},
