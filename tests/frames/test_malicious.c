@@ -646,6 +646,15 @@ static void test_records(void **state)
 	n = readdir_frame(1, 0);
 	W(fs_file_readdir_reply)->entries.bytes = 9;
 	EXPECT(fs_file_readdir_reply, n, IDL_E_RECORDS);
+	/* a name whose NUL would be the byte after the records, which end the
+	 * frame: never read (the buffer's byte there says it is no NUL) */
+	n = readdir_frame(1, 5); /* one record of 16 bytes */
+	readdir_record(0, 5)[9] = 6;
+	readdir_record(0, 5)[15] = 'n';
+	memcpy(g_priv, g_wire, n);
+	g_priv[n] = 0xff;
+	assert_int_equal(fs_file_readdir_reply_validate(g_priv, n, sizeof(g_priv), NULL, 0),
+	                 IDL_E_RECORDS);
 }
 
 static void test_string(void **state)
