@@ -614,6 +614,30 @@ static void test_handles_pass_through(void **state)
 	assert_int_equal(take(&f.server, &size), IDL_OK);
 }
 
+/* A reply that brings more handles than its call has room for: the call
+ * fails with IDL_E_HANDLE_COUNT, and nothing is written past its room. */
+static void test_call_reply_with_too_many_handles(void **state)
+{
+	(void)state;
+	static fixture f;
+	fixture_init(&f);
+	static _Alignas(8) uint8_t reply[FIX_MAX_FRAME];
+	idl_typed_handle room[2] = {{0, IDL_KIND_ANY}, {99, IDL_KIND_ANY}};
+	idl_call call;
+	idl_call_init(&call, reply, sizeof(reply), room, 1);
+	call.txid = 9;
+	assert_int_equal(f.client.ep.ops->call_begin(&f.client.ep, &call), IDL_OK);
+	void *at;
+	idl_typed_handle in[2] = {{11, IDL_KIND_ANY}, {22, IDL_KIND_ANY}};
+	assert_int_equal(f.server.ep.ops->send_begin(&f.server.ep, 40, &at), IDL_OK);
+	fill_frame(at, 40, 9, IDL_FLAG_REPLY, 2, 5);
+	assert_int_equal(f.server.ep.ops->send_commit(&f.server.ep, 40, in, 2), IDL_OK);
+	assert_int_equal(f.client.ep.ops->call_wait(&f.client.ep, &call, 0, NULL), IDL_OK);
+	assert_int_equal(call.status, IDL_E_HANDLE_COUNT);
+	assert_int_equal(room[1].value, 99);
+	f.client.ep.ops->call_end(&f.client.ep, &call);
+}
+
 /* Replies out of order: each call finds its own; others wait in the stash. */
 static void test_stash_out_of_order(void **state)
 {
@@ -819,6 +843,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_commit_handle_count_not_the_frames),
 	    cmocka_unit_test(test_handles_pass_through),
+	    cmocka_unit_test(test_call_reply_with_too_many_handles),
 	    cmocka_unit_test(test_stash_out_of_order),
 	    cmocka_unit_test(test_events_and_timeout),
 	    cmocka_unit_test(test_peer_closed),
