@@ -218,6 +218,46 @@ static void test_session_refused(void **state)
 	assert_int_equal(atomic_load(&closed), 1); /* the refused one never opened */
 }
 
+/* A mark_blocks request (one record, a dot mark) broken by `how` after it
+ * is encoded: 0, its records count none though their bytes are there
+ * (IDL_E_RECORDS); 1, the dot's envelope counts a handle it did not take
+ * (IDL_E_ENVELOPE). Either is a decoding error, which closes the channel. */
+static void send_broken_mark(idl_endpoint *ep, int how)
+{
+	static const blk_label label = {.block = 1, .name = {.size = 2, .data = "ab"}};
+	blk_device_mark_blocks_request req = {.mark = {.tag = BLK_MARK_DOT, .dot = 5}};
+	req.labels.count = 1;
+	req.labels.items = &label;
+	static _Alignas(8) uint8_t frame[BLK_DEVICE_MARK_BLOCKS_REQUEST_MAX_BYTES];
+	int64_t n =
+	    blk_device_mark_blocks_request_encode(&req, 0, frame, sizeof(frame), NULL, NULL);
+	assert_true(n > 0);
+	blk_device_mark_blocks_request *w = (blk_device_mark_blocks_request *)frame;
+	if (how == 0)
+		w->labels.count = 0;
+	else
+		w->mark.envelope.handles = 1;
+	void *at;
+	assert_int_equal(ep->ops->send_begin(ep, (size_t)n, &at), IDL_OK);
+	memcpy(at, frame, (size_t)n);
+	assert_int_equal(ep->ops->send_commit(ep, (size_t)n, NULL, 0), IDL_OK);
+}
+
+static void test_bad_records_and_envelope_close(void **state)
+{
+	(void)state;
+	for (int how = 0; how < 2; how++) {
+		static served s;
+		set_up(&s, SERVED_MAX);
+		assert_int_equal(served_open(&s, 0), 0);
+		served_start(&s);
+		send_broken_mark(served_ep(&s, 0), how);
+		wait_closed(1);
+		assert_int_equal(atomic_load(&last_close_reason), IDL_E_PROTOCOL);
+		served_close(&s);
+	}
+}
+
 /* The thread that answers the deferred flushes: the first with a reply,
  * the second with an error, each token twice. */
 static _Atomic bool go;
@@ -492,6 +532,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sessions),
 	    cmocka_unit_test(test_session_refused),
+	    cmocka_unit_test(test_bad_records_and_envelope_close),
 	    cmocka_unit_test(test_reply_deferred_to_another_thread),
 	    cmocka_unit_test(test_deferred_and_direct_replies_together),
 	    cmocka_unit_test(test_token_after_session_closed),
