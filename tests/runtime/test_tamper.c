@@ -568,9 +568,10 @@ static void test_hostile_server_never_reads_its_socket(void **state)
 /*
  * A peer that rewrites a record's length word while the consumer copies
  * the record out. The consumer reads the word once and, after the copy,
- * checks the copy's size field against it (idl_ring_read_plain), so a
- * read that succeeds always hands over a frame whose header says the size
- * that was read and copied. A forked producer flips the first record's
+ * checks the copy's size field against it (idl_ring_read_plain, and
+ * idl_ring_read_length for a record too big for the first buffer), so
+ * a read that succeeds always hands over a frame whose header says the
+ * size that was read and copied. A forked producer flips the first record's
  * word between 64 and 128 (both within what it published) while this
  * process reads that record again and again, until the flip has fallen
  * between a read and its copy a thousand times (or two seconds pass).
@@ -606,12 +607,21 @@ static void test_length_word_rewritten_during_the_copy(void **state)
 	while (refused < 1000 && idl_os_now_ns() < end) {
 		for (uint32_t i = 0; i < 1000; i++, reads++) {
 			idl_ring r = server.rx; /* the first record again, each time */
-			_Alignas(8) uint8_t buf[256];
+			_Alignas(8) uint8_t buf[256], small[32];
 			idl_ring_frame f = {.buf = buf, .buf_bytes = sizeof(buf)};
+			/* Every other read into a buffer too small for the record, so
+			 * that it goes to the second buffer the other way
+			 * (idl_ring_read_length), which checks the copy too. */
+			if ((i & 1) != 0)
+				f = (idl_ring_frame){.buf = small,
+				                     .buf_bytes = sizeof(small),
+				                     .alt = buf,
+				                     .alt_bytes = sizeof(buf)};
 			int err = idl_ring_read(&r, &f);
 			if (err == IDL_OK) {
 				taken++;
 				assert_true(f.size == 64 || f.size == 128);
+				assert_ptr_equal(f.at, buf);
 				assert_int_equal(((const idl_frame_header *)f.at)->size, f.size);
 			} else {
 				assert_int_equal(err, IDL_E_PROTOCOL);
