@@ -243,6 +243,12 @@ static void test_padding_inside_rounded_union(void **state)
 	assert_int_equal(got->all.cell.corner.y, 2);
 	wire[(size_t)(cell - wire) + 12] = 1;
 	assert_int_equal(decode(size, local, 3, &got), IDL_E_PADDING);
+	/* Bytes 1 to 3, between the tag and the variant, are padding too. */
+	for (int byte = 1; byte < 4; byte++) {
+		size = encode(&req, handles, &count);
+		wire[(size_t)(cell - wire) + (size_t)byte] = 1;
+		assert_int_equal(decode(size, local, 3, &got), IDL_E_PADDING);
+	}
 }
 
 /* Encodes the full request, then applies one hostile change. */
