@@ -357,6 +357,9 @@ static void test_flexible_union_envelope(void **state)
 	HDR->size = (uint32_t)n;
 	EXPECT(evo_store_paint_request, n, IDL_E_ENVELOPE);
 	n = paint(EVO_MARK_DOT);
+	PAINT->mark.envelope.handles = 1; /* the variant took none */
+	EXPECT(evo_store_paint_request, n, IDL_E_ENVELOPE);
+	n = paint(EVO_MARK_DOT);
 	PAINT->mark.envelope.reserved = 2;
 	EXPECT(evo_store_paint_request, n, IDL_E_RESERVED);
 	/* ... and its unused payload is zero, as in a strict union. */
