@@ -224,6 +224,12 @@ static void test_frame_changed(void **state)
 	((idl_frame_header *)g_priv)->size = 16;
 	assert_int_equal(fs_file_close_request_validate(g_priv, 24, sizeof(g_priv), NULL, 0),
 	                 IDL_E_FRAME_SIZE);
+	/* a size field that is the bytes given, but not a multiple of 8 */
+	memcpy(g_priv, g_wire, 24);
+	memset(g_priv + 24, 0, 4);
+	((idl_frame_header *)g_priv)->size = 28;
+	assert_int_equal(fs_file_close_request_validate(g_priv, 28, sizeof(g_priv), NULL, 0),
+	                 IDL_E_FRAME_SIZE);
 }
 
 /* ------------------------------------------------------------- header */
