@@ -1365,6 +1365,11 @@ static void gen_check_body(codec_gen *g, decl *msg, const message_names *mn, con
 			line(g, 1, "if (size < sizeof(*p))");
 			line(g, 2, "goto other;");
 			line(g, 1, "if (size > %s)", mn->names->max_bytes);
+			line(g, 2, "goto other;");
+			/* A size no frame has: the slow path's header checks name
+			 * it (IDL_E_FRAME_SIZE), as they do for a fixed size. A
+			 * decoder's copy never gives one. */
+			line(g, 1, "if ((size & (IDL_FRAME_ALIGN - 1)) != 0)");
 		}
 		line(g, 2, "goto other;");
 		line(g, 1, "if (p->header.size != size)");

@@ -60,6 +60,8 @@ IDL_INLINE int check_console_console_write_request(void *frame, size_t size,
 		goto other;
 	if (size > CONSOLE_CONSOLE_WRITE_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != CONSOLE_CONSOLE_WRITE_ORDINAL)
@@ -256,6 +258,8 @@ IDL_INLINE int check_console_console_print_request(void *frame, size_t size,
 		goto other;
 	if (size > CONSOLE_CONSOLE_PRINT_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != CONSOLE_CONSOLE_PRINT_ORDINAL)
@@ -423,6 +427,8 @@ IDL_INLINE int check_console_console_read_reply(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > CONSOLE_CONSOLE_READ_REPLY_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;

@@ -113,6 +113,8 @@ IDL_INLINE int check_fs_file_open_request(void *frame, size_t size, const idl_ty
 		goto other;
 	if (size > FS_FILE_OPEN_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != FS_FILE_OPEN_ORDINAL)
@@ -552,6 +554,8 @@ IDL_INLINE int check_fs_file_read_reply(void *frame, size_t size, const idl_type
 		goto other;
 	if (size > FS_FILE_READ_REPLY_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != FS_FILE_READ_ORDINAL)
@@ -660,6 +664,8 @@ IDL_INLINE int check_fs_file_write_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > FS_FILE_WRITE_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -2302,6 +2308,8 @@ IDL_INLINE int check_fs_file_readdir_reply(void *frame, size_t size,
 		goto other;
 	if (size > FS_FILE_READDIR_REPLY_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != FS_FILE_READDIR_ORDINAL)
@@ -2452,6 +2460,8 @@ IDL_INLINE int check_fs_file_mkdir_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > FS_FILE_MKDIR_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -2637,6 +2647,8 @@ IDL_INLINE int check_fs_file_unlink_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > FS_FILE_UNLINK_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -2824,6 +2836,8 @@ IDL_INLINE int check_fs_file_rename_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > FS_FILE_RENAME_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;

@@ -238,6 +238,8 @@ IDL_INLINE int check_link_ethernet_send_request(void *frame, size_t size,
 		goto other;
 	if (size > LINK_ETHERNET_SEND_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != LINK_ETHERNET_SEND_ORDINAL)
@@ -511,6 +513,8 @@ IDL_INLINE int check_link_ethernet_receive_reply(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > LINK_ETHERNET_RECEIVE_REPLY_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;

@@ -1291,6 +1291,8 @@ IDL_INLINE int check_net_socket_send_to_request(void *frame, size_t size,
 		goto other;
 	if (size > NET_SOCKET_SEND_TO_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != NET_SOCKET_SEND_TO_ORDINAL)
@@ -1565,6 +1567,8 @@ IDL_INLINE int check_net_socket_receive_from_reply(void *frame, size_t size,
 		goto other;
 	if (size > NET_SOCKET_RECEIVE_FROM_REPLY_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != NET_SOCKET_RECEIVE_FROM_ORDINAL)
@@ -1677,6 +1681,8 @@ IDL_INLINE int check_net_socket_send_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > NET_SOCKET_SEND_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -1947,6 +1953,8 @@ IDL_INLINE int check_net_socket_receive_reply(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > NET_SOCKET_RECEIVE_REPLY_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -2735,6 +2743,8 @@ IDL_INLINE int check_net_config_list_interfaces_reply(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > NET_CONFIG_LIST_INTERFACES_REPLY_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -3993,6 +4003,8 @@ IDL_INLINE int check_net_config_list_sockets_reply(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > NET_CONFIG_LIST_SOCKETS_REPLY_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;

@@ -267,6 +267,8 @@ IDL_INLINE int check_pci_bus_enumerate_reply(void *frame, size_t size,
 		goto other;
 	if (size > PCI_BUS_ENUMERATE_REPLY_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != PCI_BUS_ENUMERATE_ORDINAL)
@@ -554,6 +556,8 @@ IDL_INLINE int check_pci_bus_find_reply(void *frame, size_t size, const idl_type
 	if (size < sizeof(*p))
 		goto other;
 	if (size > PCI_BUS_FIND_REPLY_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;

@@ -102,6 +102,8 @@ IDL_INLINE int check_sys_services_lookup_request(void *frame, size_t size,
 		goto other;
 	if (size > SYS_SERVICES_LOOKUP_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != SYS_SERVICES_LOOKUP_ORDINAL)
@@ -426,6 +428,8 @@ IDL_INLINE int check_sys_services_publish_request(void *frame, size_t size,
 		goto other;
 	if (size > SYS_SERVICES_PUBLISH_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISH_ORDINAL)
@@ -670,6 +674,8 @@ IDL_INLINE int check_sys_services_withdraw_request(void *frame, size_t size,
 		goto other;
 	if (size > SYS_SERVICES_WITHDRAW_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != SYS_SERVICES_WITHDRAW_ORDINAL)
@@ -866,6 +872,8 @@ IDL_INLINE int check_sys_services_published_event(void *frame, size_t size,
 		goto other;
 	if (size > SYS_SERVICES_PUBLISHED_EVENT_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != SYS_SERVICES_PUBLISHED_ORDINAL)
@@ -952,6 +960,8 @@ IDL_INLINE int check_sys_supervisor_restart_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > SYS_SUPERVISOR_RESTART_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;

@@ -454,6 +454,8 @@ IDL_INLINE int check_test_shapes_gadget_put_request(void *frame, size_t size,
 		goto other;
 	if (size > TEST_SHAPES_GADGET_PUT_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_PUT_ORDINAL)
@@ -817,6 +819,8 @@ IDL_INLINE int check_test_shapes_gadget_get_reply(void *frame, size_t size,
 		goto other;
 	if (size > TEST_SHAPES_GADGET_GET_REPLY_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_GET_ORDINAL)
@@ -997,6 +1001,8 @@ IDL_INLINE int check_test_shapes_gadget_poke_request(void *frame, size_t size,
 	if (size < sizeof(*p))
 		goto other;
 	if (size > TEST_SHAPES_GADGET_POKE_REQUEST_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
@@ -1738,6 +1744,8 @@ IDL_INLINE int check_test_shapes_gadget_store_request(void *frame, size_t size,
 		goto other;
 	if (size > TEST_SHAPES_GADGET_STORE_REQUEST_MAX_BYTES)
 		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
+		goto other;
 	if (p->header.size != size)
 		goto other;
 	if (p->header.ordinal != TEST_SHAPES_GADGET_STORE_ORDINAL)
@@ -1825,6 +1833,8 @@ check_test_shapes_watcher_changed_event(void *frame, size_t size, const idl_type
 	if (size < sizeof(*p))
 		goto other;
 	if (size > TEST_SHAPES_WATCHER_CHANGED_EVENT_MAX_BYTES)
+		goto other;
+	if ((size & (IDL_FRAME_ALIGN - 1)) != 0)
 		goto other;
 	if (p->header.size != size)
 		goto other;
