@@ -124,6 +124,21 @@ static void test_shared_memory_handle(void **state)
 	idl_linux_conn_close(&c);
 }
 
+/* A read_shared request encoded in the ring by hand, not yet sent: the
+ * caller spoils it (at, handles) and then sends it (idl_send_finish). */
+static int64_t encode_read_shared_in_place(idl_endpoint *ep, const fs_file_read_shared_request *req,
+                                           void **at, idl_typed_handle handles[1])
+{
+	assert_int_equal(ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, at),
+	                 IDL_OK);
+	uint32_t count = 0;
+	int64_t n = fs_file_read_shared_request_encode(req, idl_endpoint_txid(ep), *at,
+	                                               FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
+	                                               handles, &count);
+	assert_int_equal(count, 1);
+	return n;
+}
+
 /* A handle index out of order (the frame brings one handle and names the
  * second): the decoder says IDL_E_HANDLE_INDEX and the server closes that
  * channel. */
@@ -137,16 +152,10 @@ static void test_bad_handle_index(void **state)
 	assert_int_equal(idl_linux_region_create(&buffer, "client-buffer", 4096), IDL_OK);
 	fs_file_read_shared_request req = {.count = 10, .buffer = (idl_handle)buffer.fd};
 	void *at;
-	assert_int_equal(ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &at),
-	                 IDL_OK);
 	idl_typed_handle handles[1];
-	uint32_t count = 0;
-	int64_t n = fs_file_read_shared_request_encode(&req, idl_endpoint_txid(ep), at,
-	                                               FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
-	                                               handles, &count);
-	assert_int_equal(count, 1);
+	int64_t n = encode_read_shared_in_place(ep, &req, &at, handles);
 	((fs_file_read_shared_request *)at)->buffer = 1;
-	assert_int_equal(idl_send_finish(ep, n, handles, count), IDL_OK);
+	assert_int_equal(idl_send_finish(ep, n, handles, 1), IDL_OK);
 	assert_int_equal(demo_call_write(ep, 3), IDL_E_PEER_CLOSED);
 	idl_linux_region_close(&buffer);
 	idl_linux_conn_close(&c);
@@ -173,16 +182,10 @@ static void test_wrong_kind_handle(void **state)
 	assert_int_equal(demo_call_write(ep, 3), IDL_OK); /* nothing was sent */
 
 	void *at;
-	assert_int_equal(ep->ops->send_begin(ep, FS_FILE_READ_SHARED_REQUEST_MAX_BYTES, &at),
-	                 IDL_OK);
 	idl_typed_handle handles[1];
-	uint32_t count = 0;
-	int64_t n = fs_file_read_shared_request_encode(&req, idl_endpoint_txid(ep), at,
-	                                               FS_FILE_READ_SHARED_REQUEST_MAX_BYTES,
-	                                               handles, &count);
-	assert_int_equal(count, 1);
+	int64_t n = encode_read_shared_in_place(ep, &req, &at, handles);
 	handles[0].kind = IDL_KIND_ANY; /* a hostile sender claims nothing */
-	assert_int_equal(idl_send_finish(ep, n, handles, count), IDL_OK);
+	assert_int_equal(idl_send_finish(ep, n, handles, 1), IDL_OK);
 	assert_int_equal(demo_call_write(ep, 3), IDL_E_PEER_CLOSED);
 	idl_linux_conn_close(&c);
 }
