@@ -297,16 +297,15 @@ void compat_interface(compat *k, const decl *was, const decl *now)
 	for (method *o = was->methods; o != NULL; o = o->next)
 		old_request_limit(k, now, o);
 	for (method *o = was->methods; o != NULL; o = o->next) {
-		/* By ordinal, unless the name is kept with another ordinal: then
-		 * the method moved (even when another one took its old ordinal,
-		 * as in a swap, which old peers would call by the old one). */
+		/* By name, even with another ordinal: the method moved (even when
+		 * another one took its old ordinal, as in a swap, which old peers
+		 * would call by the old one). Else by ordinal: a rename. */
 		method *n = method_by_name(now->methods, o->name);
-		if (n == NULL || n->ordinal == o->ordinal)
-			n = method_by_ordinal(now->methods, o->ordinal);
 		if (n == NULL)
-			n = method_by_name(now->methods, o->name);
+			n = method_by_ordinal(now->methods, o->ordinal);
+		bool removed = compat_reserves_name(now, o->name);
 		if (n != NULL && strcmp(n->name, o->name) != 0 &&
-		    (compat_reserves_name(now, o->name) || n->added > was->version)) {
+		    (removed || n->added > was->version)) {
 			/* Not a rename: the new version says the old method was
 			 * removed, or that this one is new. */
 			compat_report(
@@ -315,7 +314,7 @@ void compat_interface(compat *k, const decl *was, const decl *now)
 			    "method '%s' takes ordinal %u of '%s', %s: old clients calling '%s' "
 			    "reach '%s'",
 			    n->name, n->ordinal, o->name,
-			    compat_reserves_name(now, o->name)
+			    removed
 			        ? arena_printf(k->a,
 			                       "which the new version removed ('reserved %s;')",
 			                       o->name)
